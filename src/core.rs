@@ -1,0 +1,140 @@
+//! The shared core: parse → categorize → redact → map. The tracing layer and the processor
+//! both call [`AuditCore`]; nothing of this is written twice.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use opentelemetry_proto::tonic::logs::v1::LogRecord;
+
+use crate::catalog::{Catalog, Resolved};
+use crate::event::{AuditEvent, ParseError, ParseOptions};
+use crate::otel::{self, proto::ProtoRecord, RecordBuilder};
+use crate::redact::{EventScope, Redactor};
+
+/// Counters of the core, cheap to update from many threads.
+#[derive(Debug, Default)]
+pub struct CoreStats {
+    /// Events mapped to records.
+    pub mapped: AtomicU64,
+    /// Events whose type the catalog does not know (mapped with category `other`).
+    pub unknown_types: AtomicU64,
+    /// Inputs rejected by the parser.
+    pub rejected: AtomicU64,
+    /// Fields or matches changed by redaction.
+    pub redactions: AtomicU64,
+}
+
+impl CoreStats {
+    fn bump(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// A snapshot: (mapped, unknown types, rejected, redactions).
+    pub fn snapshot(&self) -> (u64, u64, u64, u64) {
+        (
+            self.mapped.load(Ordering::Relaxed),
+            self.unknown_types.load(Ordering::Relaxed),
+            self.rejected.load(Ordering::Relaxed),
+            self.redactions.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// Catalog, redaction rules and parse limits, compiled once and shared.
+#[derive(Debug)]
+pub struct AuditCore {
+    catalog: Catalog,
+    redactor: Redactor,
+    parse: ParseOptions,
+    stats: CoreStats,
+}
+
+impl AuditCore {
+    /// A core from its parts.
+    pub fn new(catalog: Catalog, redactor: Redactor, parse: ParseOptions) -> AuditCore {
+        AuditCore {
+            catalog,
+            redactor,
+            parse,
+            stats: CoreStats::default(),
+        }
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The redaction rules.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> &CoreStats {
+        &self.stats
+    }
+
+    /// Parses one event; rejections are counted.
+    pub fn parse(&self, bytes: &[u8]) -> Result<AuditEvent, ParseError> {
+        AuditEvent::from_slice_with(bytes, self.parse).inspect_err(|_| {
+            CoreStats::bump(&self.stats.rejected, 1);
+        })
+    }
+
+    /// Resolves and redacts an event in place; returns the catalog's verdict.
+    pub fn prepare(&self, event: &mut AuditEvent) -> Resolved<'_> {
+        let resolved = self.catalog.resolve(&event.event_type);
+        if !resolved.is_known() {
+            CoreStats::bump(&self.stats.unknown_types, 1);
+        }
+        let activity = match resolved {
+            Resolved::Known(e) => std::borrow::Cow::Borrowed(e.activity_type.as_ref()),
+            Resolved::Unknown(_) => {
+                std::borrow::Cow::Owned(self.catalog.activity(&event.event_type).into_owned())
+            }
+        };
+        let scope = EventScope {
+            category: resolved.entry().category,
+            activity_type: &activity,
+        };
+        let n = self.redactor.redact(event, &scope);
+        CoreStats::bump(&self.stats.redactions, n as u64);
+        resolved
+    }
+
+    /// Redacts and maps an event into any record builder.
+    pub fn build<B: RecordBuilder>(
+        &self,
+        mut event: AuditEvent,
+        observed_unix_nano: u64,
+        b: &mut B,
+    ) {
+        let resolved = self.prepare(&mut event);
+        otel::map_event(event, resolved, &self.catalog, observed_unix_nano, b);
+        CoreStats::bump(&self.stats.mapped, 1);
+    }
+
+    /// Redacts and maps an event to an OTLP protobuf record.
+    pub fn to_proto(&self, event: AuditEvent, observed_unix_nano: u64) -> LogRecord {
+        let mut rec = ProtoRecord::new();
+        self.build(event, observed_unix_nano, &mut rec);
+        rec.into_inner()
+    }
+
+    /// Parses, redacts and maps one input line.
+    pub fn process(&self, bytes: &[u8], observed_unix_nano: u64) -> Result<LogRecord, ParseError> {
+        let event = self.parse(bytes)?;
+        Ok(self.to_proto(event, observed_unix_nano))
+    }
+}
+
+impl Default for AuditCore {
+    /// The built-in catalog and rules (with a per-process pseudonymization key).
+    fn default() -> Self {
+        AuditCore::new(
+            Catalog::builtin(),
+            Redactor::default(),
+            ParseOptions::default(),
+        )
+    }
+}

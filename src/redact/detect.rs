@@ -1,0 +1,345 @@
+//! Value detectors: find personal data and secrets inside strings, wherever they are.
+//!
+//! Each detector is a regex, optionally followed by a validator (Luhn for card numbers,
+//! `std::net` parsing for IPv6) so that a lookalike is not redacted. Detectors that redact only
+//! part of their match (the value of a `code=` query parameter, not the name) use a capture
+//! group named `v`.
+//!
+//! All detectors of a rule set are also compiled into one `RegexSet`, so a string that contains
+//! nothing of interest (the common case: ids, timestamps, enum values) costs one scan.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// The built-in detectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Detector {
+    /// Email addresses, also percent-encoded (`alice%40example.com`) as in URL query strings.
+    Email,
+    /// International phone numbers: E.164 (`+447700900123`) and written forms with a leading
+    /// `+` and spaces, dots, dashes or brackets (`+1 (415) 555-0101`), also `%2B`-encoded.
+    Phone,
+    /// IPv4 addresses.
+    Ipv4,
+    /// IPv6 addresses (validated by parsing), including IPv4-mapped forms.
+    Ipv6,
+    /// Payment card numbers of 13 to 19 digits, plain or grouped by spaces or dashes, that pass
+    /// the Luhn check.
+    CreditCard,
+    /// JSON Web Tokens (`eyJ...`).
+    Jwt,
+    /// Bearer tokens and well-known API key formats (`Bearer ...`, `sk_live_...`, `ghp_...`,
+    /// `xoxb-...`, `AKIA...`).
+    ApiToken,
+    /// Values of URL query parameters that carry secrets or identities (`code`, `token`,
+    /// `state`, `email`, `login_hint`, `password`, ...).
+    UrlSecret,
+    /// One-time codes in an OTP context: "482913 is your verification code", "OTP: 482913",
+    /// "code 4829-13".
+    OtpCode,
+}
+
+impl Detector {
+    /// Every built-in detector.
+    pub const ALL: [Detector; 9] = [
+        Detector::Email,
+        Detector::Phone,
+        Detector::Ipv4,
+        Detector::Ipv6,
+        Detector::CreditCard,
+        Detector::Jwt,
+        Detector::ApiToken,
+        Detector::UrlSecret,
+        Detector::OtpCode,
+    ];
+
+    /// The configuration name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Detector::Email => "email",
+            Detector::Phone => "phone",
+            Detector::Ipv4 => "ipv4",
+            Detector::Ipv6 => "ipv6",
+            Detector::CreditCard => "credit_card",
+            Detector::Jwt => "jwt",
+            Detector::ApiToken => "api_token",
+            Detector::UrlSecret => "url_secret",
+            Detector::OtpCode => "otp_code",
+        }
+    }
+
+    pub(crate) fn pattern(self) -> &'static str {
+        match self {
+            Detector::Email => {
+                r"(?i)[\p{L}\p{N}._%+\-']*[\p{L}\p{N}_%+\-](?:@|%40)[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}"
+            }
+            Detector::Phone => {
+                r"(?:\+|%2[bB]|\b00)[1-9](?:[ .\-]?\(?\d{1,4}\)?){2,6}(?:[ .\-]?\d{1,4})?"
+            }
+            Detector::Ipv4 => {
+                r"\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b"
+            }
+            Detector::Ipv6 => {
+                r"(?i)(?:[0-9a-f]{1,4}:|::|:)(?:[0-9a-f]{0,4}:){1,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9a-f]{1,4})?"
+            }
+            Detector::CreditCard => r"\b\d(?:[ \-]?\d){12,18}\b",
+            Detector::Jwt => r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*",
+            Detector::ApiToken => {
+                r"(?i:\bbearer\s+)[A-Za-z0-9._~+/\-]{8,}=*|\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abpr]-[A-Za-z0-9\-]{10,}|\bAKIA[0-9A-Z]{16}\b"
+            }
+            Detector::UrlSecret => {
+                r"(?i)[?&#;](?:code|token|access_token|id_token|refresh_token|state|x_state|nonce|password|passwd|secret|client_secret|otp|api_key|apikey|key|sig|signature|login_hint|email|phone|phone_number|username|user|recipient|auth|session|ticket)=(?P<v>[^&#\s]+)"
+            }
+            Detector::OtpCode => {
+                r"(?i)\b(?P<v>\d{4,8}|\d{3}[ \-]\d{3})\b(?:\s+(?:is|was)\s+(?:your|the)\b)|(?i)\b(?:otp|passcode|one[- ]time(?: pass(?:word|code)?| code)?|verification code|security code|login code|code)\b\W{0,3}(?:is\W{0,3})?(?P<w>\d{4,8}|\d{3}[ \-]\d{3})\b"
+            }
+        }
+    }
+
+    /// Extra validation of a candidate match.
+    pub(crate) fn validate(self, m: &str) -> bool {
+        match self {
+            Detector::CreditCard => luhn(m),
+            Detector::Ipv6 => {
+                let t = m.trim_end_matches(':');
+                let t = if t.starts_with(':') && !t.starts_with("::") {
+                    &t[1..]
+                } else {
+                    t
+                };
+                t.matches(':').count() >= 2
+                    && t.bytes().any(|b| b.is_ascii_hexdigit())
+                    && (t.parse::<Ipv6Addr>().is_ok() || m.parse::<Ipv6Addr>().is_ok())
+            }
+            Detector::Ipv4 => m.parse::<Ipv4Addr>().is_ok(),
+            Detector::Phone => {
+                let digits = m.bytes().filter(u8::is_ascii_digit).count();
+                (8..=15).contains(&digits)
+            }
+            _ => true,
+        }
+    }
+}
+
+/// Luhn checksum over the digits of `s` (13 to 19 of them).
+pub(crate) fn luhn(s: &str) -> bool {
+    let digits: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
+    if !(13..=19).contains(&digits.len()) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// A compiled value matcher: a built-in detector or a user regex.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueMatcher {
+    pub(crate) detector: Option<Detector>,
+    pub(crate) regex: Regex,
+}
+
+impl ValueMatcher {
+    pub(crate) fn builtin(d: Detector) -> ValueMatcher {
+        ValueMatcher {
+            detector: Some(d),
+            regex: Regex::new(d.pattern()).expect("built-in detector pattern compiles"),
+        }
+    }
+
+    pub(crate) fn custom(pattern: &str) -> Result<ValueMatcher, regex::Error> {
+        Ok(ValueMatcher {
+            detector: None,
+            regex: Regex::new(pattern)?,
+        })
+    }
+
+    /// Byte ranges to redact in `s`, in order, non-overlapping.
+    pub(crate) fn find(&self, s: &str, out: &mut Vec<(usize, usize)>) {
+        for caps in self.regex.captures_iter(s) {
+            let whole = caps.get(0).expect("group 0");
+            let part = caps.name("v").or_else(|| caps.name("w")).unwrap_or(whole);
+            if part.is_empty() {
+                continue;
+            }
+            if let Some(d) = self.detector {
+                if !d.validate(part.as_str()) {
+                    continue;
+                }
+            }
+            out.push((part.start(), part.end()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(d: Detector, s: &str) -> Vec<String> {
+        let m = ValueMatcher::builtin(d);
+        let mut v = Vec::new();
+        m.find(s, &mut v);
+        v.into_iter().map(|(a, b)| s[a..b].to_owned()).collect()
+    }
+
+    #[test]
+    fn emails_plain_encoded_and_in_text() {
+        assert_eq!(
+            hits(Detector::Email, "mail Zoë.O'Neil+x@mail.example.co.uk now").len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                Detector::Email,
+                "https://x/cb?login_hint=alice%40example.com&a=1"
+            ),
+            vec!["login_hint=alice%40example.com".split('=').nth(1).unwrap()]
+        );
+        assert_eq!(
+            hits(Detector::Email, "a.b-c@sub.example.org"),
+            vec!["a.b-c@sub.example.org"]
+        );
+        assert!(hits(Detector::Email, "no at sign here, or @handle").is_empty());
+        assert!(
+            hits(Detector::Email, "r***@example.com").is_empty(),
+            "partial masks are not re-matched"
+        );
+    }
+
+    #[test]
+    fn phones() {
+        for p in [
+            "+447700900123",
+            "+1 (415) 555-0101",
+            "+61 491 570 156",
+            "%2B447700900123",
+            "+49-30-1234567",
+        ] {
+            assert_eq!(hits(Detector::Phone, p).len(), 1, "{p}");
+        }
+        assert_eq!(
+            hits(Detector::Phone, "call +852 9123 4567 today"),
+            vec!["+852 9123 4567"]
+        );
+        assert!(hits(Detector::Phone, "version 1.2.3 +5").is_empty());
+    }
+
+    #[test]
+    fn ip_addresses() {
+        assert_eq!(
+            hits(Detector::Ipv4, "from 203.0.113.7:443"),
+            vec!["203.0.113.7"]
+        );
+        assert!(hits(Detector::Ipv4, "999.1.1.1").is_empty());
+        for ip in [
+            "2001:db8::1",
+            "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+            "fe80::1ff:fe23:4567:890a",
+            "::ffff:192.0.2.128",
+        ] {
+            assert_eq!(
+                hits(Detector::Ipv6, &format!("ip {ip} x")),
+                vec![ip],
+                "{ip}"
+            );
+        }
+        assert!(hits(Detector::Ipv6, "at 12:30:45 on 2025-06-02T00:00:00Z").is_empty());
+        assert!(
+            hits(Detector::Ipv6, "a::b is not an address? std::net::Ipv6Addr")
+                .iter()
+                .all(|h| h.parse::<Ipv6Addr>().is_ok())
+        );
+    }
+
+    #[test]
+    fn cards_need_luhn() {
+        assert_eq!(
+            hits(Detector::CreditCard, "card 4111 1111 1111 1111 ok"),
+            vec!["4111 1111 1111 1111"]
+        );
+        assert_eq!(
+            hits(Detector::CreditCard, "4111-1111-1111-1111"),
+            vec!["4111-1111-1111-1111"]
+        );
+        assert_eq!(
+            hits(Detector::CreditCard, "5500005555555559"),
+            vec!["5500005555555559"]
+        );
+        assert!(hits(Detector::CreditCard, "4111 1111 1111 1112").is_empty());
+        assert!(hits(Detector::CreditCard, "seq 6140894").is_empty());
+    }
+
+    #[test]
+    fn tokens_and_url_secrets() {
+        let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl";
+        assert_eq!(hits(Detector::Jwt, &format!("token={jwt}")), vec![jwt]);
+        assert_eq!(
+            hits(
+                Detector::ApiToken,
+                "Authorization: Bearer abcDEF123456789xyz"
+            )
+            .len(),
+            1
+        );
+        assert_eq!(
+            hits(Detector::ApiToken, "key sk_live_abcdefghijklmnop").len(),
+            1
+        );
+        assert_eq!(
+            hits(
+                Detector::UrlSecret,
+                "https://h/authflow/v2/reset_password?code=FCV6INOZ4CAFLWPC&x=1&state=abc"
+            ),
+            vec!["FCV6INOZ4CAFLWPC", "abc"]
+        );
+        assert!(hits(
+            Detector::UrlSecret,
+            "https://h/oauth2/authorize?client_id=abc&ui_locales=en"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn otp_codes_only_in_context() {
+        assert_eq!(
+            hits(
+                Detector::OtpCode,
+                "135636 is your Umbrella Health verification code."
+            ),
+            vec!["135636"]
+        );
+        assert_eq!(hits(Detector::OtpCode, "Your OTP: 4829"), vec!["4829"]);
+        assert_eq!(
+            hits(Detector::OtpCode, "verification code is 123 456"),
+            vec!["123 456"]
+        );
+        assert!(hits(Detector::OtpCode, "order 135636 shipped").is_empty());
+    }
+
+    #[test]
+    fn luhn_known_values() {
+        assert!(luhn("4111111111111111"));
+        assert!(luhn("378282246310005"));
+        assert!(!luhn("4111111111111112"));
+        assert!(!luhn("12345"));
+    }
+}

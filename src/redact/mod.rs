@@ -1,0 +1,1241 @@
+//! PII redaction: rules compiled once, applied in place to an event's context, payload and
+//! unknown envelope fields before anything is mapped or exported.
+//!
+//! # Rules
+//!
+//! A rule is a **selector**, an optional **scope** and an **action**:
+//!
+//! | selector | selects |
+//! |---|---|
+//! | `path` | fields by path: `payload.user.standard_attributes.email`, `payload.identities[*].claims.*`, `payload.**.email` ([`path`]) |
+//! | `key` | fields whose key matches a regex, at any depth |
+//! | `key_like` | fields whose key, lower-cased and stripped to letters and digits, contains a word (`emergencyContact-Phone` has `phone`) |
+//! | `detect` | the parts of any string that a built-in detector finds ([`Detector`]) |
+//! | `pattern` | the parts of any string that a user regex matches (group `v` narrows it) |
+//!
+//! Scopes (`when`) limit a rule to categories or activity types. Actions: `keep`, `drop`,
+//! `mask`, `replace`, `hash` (HMAC-SHA256 pseudonym under a key with an id), `partial`,
+//! `truncate_ip`, `truncate`, `mask_query`.
+//!
+//! # Evaluation
+//!
+//! The tree is walked once. At each field, the first **field rule** (path, key, key_like) in
+//! order that selects it decides: its action applies to the whole field (to every string under
+//! it, for containers), and nothing under it is looked at again, except that the output of
+//! `partial`, `truncate` and `mask_query` still goes through the detectors. A field no field
+//! rule selects is descended into; every string no field rule selected goes through the
+//! **value rules** in order. `keep` exempts a field from everything.
+//!
+//! In allowlist mode, the payload is first pruned to the `allow` paths; rules then run on what
+//! is left. Attributes are redacted too: they are read from the redacted context.
+//!
+//! Redaction is idempotent (running it on its own output changes nothing), which the property
+//! tests check.
+//!
+//! # Other routes
+//!
+//! [`Redactor::redact_unparsed`] redacts input that could not be parsed (for dead letters):
+//! every string value is masked except those under identifier keys, and the detectors run
+//! over the rest. Nothing in this module logs or formats a value.
+
+mod action;
+pub mod config;
+mod defaults;
+pub mod detect;
+pub(crate) mod path;
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use regex::{Regex, RegexSet};
+use serde_json::{Map, Value};
+
+pub use action::{is_pseudonym, Pseudonymizer, MASK};
+pub use config::{
+    ActionName, Mode, PseudonymizationConfig, RedactionConfig, RuleConfig, ScopeConfig,
+};
+pub use defaults::default_rules;
+pub use detect::Detector;
+
+use crate::catalog::{activity_type_of, Category};
+use crate::event::AuditEvent;
+use action::Action;
+use detect::ValueMatcher;
+use path::{PathPattern, Step};
+
+/// A redaction configuration problem, naming the rule, the field and the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedactionConfigError {
+    /// The rule's name and position, or `None` for section-level problems.
+    pub rule: Option<String>,
+    /// The configuration field at fault (`pattern`, `path`, `pseudonymization.key_env`, ...).
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for RedactionConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rule {
+            Some(r) => write!(
+                f,
+                "redaction rule {r}, field `{}`: {}",
+                self.field, self.message
+            ),
+            None => write!(f, "redaction, field `{}`: {}", self.field, self.message),
+        }
+    }
+}
+
+impl std::error::Error for RedactionConfigError {}
+
+/// All problems of a redaction configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct RedactionConfigErrors(pub Vec<RedactionConfigError>);
+
+/// What an event is, for rule scopes.
+#[derive(Debug, Clone, Copy)]
+pub struct EventScope<'a> {
+    /// The event's category.
+    pub category: Category,
+    /// The event's activity type (upper-snake).
+    pub activity_type: &'a str,
+}
+
+impl EventScope<'_> {
+    /// A scope matching only unscoped rules (for records that are not audit events).
+    pub const NONE: EventScope<'static> = EventScope {
+        category: Category::Other,
+        activity_type: "",
+    };
+}
+
+/// One redaction that happened, for explanations.
+#[derive(Debug, Clone, Copy)]
+pub struct Fired<'a> {
+    /// The field's path (`payload.user.standard_attributes.email`).
+    pub path: &'a str,
+    /// The rule's name.
+    pub rule: &'a str,
+    /// The action's name.
+    pub action: &'static str,
+}
+
+/// Counts of redactions per rule, in rule order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleCount {
+    /// Rule name.
+    pub rule: String,
+    /// Action name.
+    pub action: &'static str,
+    /// Fields or matches redacted (or kept, for `keep`) since start.
+    pub count: u64,
+}
+
+#[derive(Debug)]
+enum Selector {
+    Field {
+        paths: Vec<PathPattern>,
+        key: Option<Regex>,
+        key_like: Vec<String>,
+    },
+    Value {
+        matchers: Vec<ValueMatcher>,
+        within: Vec<PathPattern>,
+    },
+}
+
+#[derive(Debug, Default)]
+struct Scope {
+    categories: Vec<Category>,
+    activity_types: Vec<String>,
+}
+
+impl Scope {
+    fn applies(&self, s: &EventScope<'_>) -> bool {
+        (self.categories.is_empty() || self.categories.contains(&s.category))
+            && (self.activity_types.is_empty()
+                || self.activity_types.iter().any(|a| a == s.activity_type))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.categories.is_empty() && self.activity_types.is_empty()
+    }
+}
+
+#[derive(Debug)]
+struct Rule {
+    name: String,
+    selector: Selector,
+    scope: Scope,
+    action: Action,
+    fired: AtomicU64,
+}
+
+impl Rule {
+    fn paths(&self) -> &[PathPattern] {
+        match &self.selector {
+            Selector::Field { paths, .. } => paths,
+            Selector::Value { within, .. } => within,
+        }
+    }
+
+    fn is_value(&self) -> bool {
+        matches!(self.selector, Selector::Value { .. })
+    }
+}
+
+/// A compiled rule set. Cheap to share (`Arc`) across threads; counters are atomic.
+#[derive(Debug)]
+pub struct Redactor {
+    rules: Vec<Rule>,
+    allow: Option<Vec<PathPattern>>,
+    pseudonymizer: Pseudonymizer,
+    /// Any value matcher at all matches: a one-pass filter before the per-rule scans.
+    value_filter: Option<RegexSet>,
+    /// Strings shorter than this cannot match any value matcher.
+    min_value_len: usize,
+    /// Keys that name identifiers in unparsed input ([`Redactor::redact_unparsed`]).
+    id_keys: Regex,
+    /// Shapes of identifier values kept in unparsed input: UUIDs, hex ids, tracking ids, type
+    /// names, timestamps. A provider's numeric user id under an `id` key is not one of them.
+    id_values: Regex,
+}
+
+/// A path state while walking: rule, path of the rule, position in the path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct State {
+    rule: u32,
+    path: u16,
+    pos: u16,
+}
+
+impl Default for Redactor {
+    /// The built-in rules with a per-process key.
+    fn default() -> Self {
+        Redactor::compile(&RedactionConfig::default()).expect("built-in rules compile")
+    }
+}
+
+impl Redactor {
+    /// Compiles a configuration; the key for `hash` comes from `pseudonymization` (a random
+    /// per-process key when absent).
+    pub fn compile(config: &RedactionConfig) -> Result<Redactor, RedactionConfigErrors> {
+        let key = match &config.pseudonymization {
+            None => Ok(Pseudonymizer::ephemeral()),
+            Some(p) => load_key(p),
+        };
+        match key {
+            Ok(k) => Redactor::compile_with_key(config, k),
+            Err(e) => {
+                let mut errors =
+                    match Redactor::compile_with_key(config, Pseudonymizer::ephemeral()) {
+                        Ok(_) => Vec::new(),
+                        Err(RedactionConfigErrors(v)) => v,
+                    };
+                errors.insert(0, e);
+                Err(RedactionConfigErrors(errors))
+            }
+        }
+    }
+
+    /// Compiles a configuration with an explicit pseudonymization key (the layer's builder and
+    /// tests use this).
+    pub fn compile_with_key(
+        config: &RedactionConfig,
+        pseudonymizer: Pseudonymizer,
+    ) -> Result<Redactor, RedactionConfigErrors> {
+        let mut errors = Vec::new();
+        let defaults = if config.default_rules {
+            default_rules()
+        } else {
+            Vec::new()
+        };
+        let mut rules = Vec::new();
+        let all = config.rules.iter().chain(defaults.iter());
+        for (index, rc) in all.enumerate() {
+            match compile_rule(rc, index) {
+                Ok(r) => rules.push(r),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        let mut names = std::collections::HashSet::new();
+        for r in &config.rules {
+            if !names.insert(r.name.as_str()) {
+                errors.push(RedactionConfigError {
+                    rule: Some(format!("`{}`", r.name)),
+                    field: "name".into(),
+                    message: "another rule has the same name; names identify rules in explanations and metrics, make them unique".into(),
+                });
+            }
+        }
+        let allow = match config.mode {
+            Mode::Denylist => {
+                if !config.allow.is_empty() {
+                    errors.push(RedactionConfigError {
+                        rule: None,
+                        field: "allow".into(),
+                        message: "`allow` only takes effect with `mode: allowlist`; set the mode or remove the list".into(),
+                    });
+                }
+                None
+            }
+            Mode::Allowlist => {
+                let mut v = Vec::new();
+                for (i, p) in config.allow.iter().enumerate() {
+                    match PathPattern::parse(p) {
+                        Ok(pp) => v.push(pp),
+                        Err(e) => errors.push(RedactionConfigError {
+                            rule: None,
+                            field: format!("allow[{i}]"),
+                            message: format!("invalid path {p:?}: {e}"),
+                        }),
+                    }
+                }
+                Some(v)
+            }
+        };
+        if !errors.is_empty() {
+            return Err(RedactionConfigErrors(errors));
+        }
+        let mut patterns = Vec::new();
+        let mut min_value_len = usize::MAX;
+        for r in &rules {
+            if let Selector::Value { matchers, .. } = &r.selector {
+                for m in matchers {
+                    patterns.push(m.regex.as_str().to_owned());
+                    min_value_len = min_value_len.min(match m.detector {
+                        Some(_) => 4,
+                        None => 1,
+                    });
+                }
+            }
+        }
+        let value_filter = if patterns.is_empty() {
+            None
+        } else {
+            Some(RegexSet::new(&patterns).expect("each pattern compiled on its own"))
+        };
+        Ok(Redactor {
+            rules,
+            allow,
+            pseudonymizer,
+            value_filter,
+            min_value_len,
+            id_keys: Regex::new(
+                r"^(id|seq|type|timestamp|user_id|triggered_by|app_id|client_id|clientID|tracking_id|actor_user_id|session_id|created_at|updated_at|activityType|createdAt|is_[a-z_]+)$",
+            )
+            .expect("static regex"),
+            id_values: Regex::new(
+                r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{0,31}[a-f][0-9a-f]{0,31}|[0-9a-f]{32}-[0-9a-f]{16}|[a-z][a-z0-9_.]{0,100}|\d{4}-\d\d-\d\dT[0-9:.]{8,18}Z)$",
+            )
+            .expect("static regex"),
+        })
+    }
+
+    /// The pseudonymizer in use.
+    pub fn pseudonymizer(&self) -> &Pseudonymizer {
+        &self.pseudonymizer
+    }
+
+    /// Redactions per rule since start.
+    pub fn counts(&self) -> Vec<RuleCount> {
+        self.rules
+            .iter()
+            .map(|r| RuleCount {
+                rule: r.name.clone(),
+                action: r.action.name(),
+                count: r.fired.load(Ordering::Relaxed),
+            })
+            .collect()
+    }
+
+    /// Redacts an event in place; returns the number of fields or matches changed.
+    pub fn redact(&self, event: &mut AuditEvent, scope: &EventScope<'_>) -> usize {
+        self.run(event, scope, None)
+    }
+
+    /// Redacts an event in place, telling `observer` about every rule that fired.
+    pub fn redact_explained(
+        &self,
+        event: &mut AuditEvent,
+        scope: &EventScope<'_>,
+        observer: &mut dyn FnMut(Fired<'_>),
+    ) -> usize {
+        self.run(event, scope, Some(observer))
+    }
+
+    /// Redacts one JSON value under a root name (`payload`, `body`, `attributes`), for data that
+    /// is not an audit event (e.g. OTLP records passing through the processor).
+    pub fn redact_value(&self, root: &str, value: &mut Value, scope: &EventScope<'_>) -> usize {
+        with_scratch(|scratch| {
+            let mut w = Walk::new(self, scope, scratch, None);
+            let keep = w.visit_root(root, value);
+            if !keep {
+                *value = Value::Null;
+                w.changed += 1;
+            }
+            w.changed
+        })
+    }
+
+    /// Redacts one string with the value rules only (detectors and patterns not limited to a
+    /// path): for free text outside any structure.
+    pub fn redact_text<'s>(&self, s: &'s str) -> Cow<'s, str> {
+        with_scratch(|scratch| {
+            let mut w = Walk::new(self, &EventScope::NONE, scratch, None);
+            let mut owned = s.to_owned();
+            if w.apply_values(&mut owned, None) > 0 {
+                Cow::Owned(owned)
+            } else {
+                Cow::Borrowed(s)
+            }
+        })
+    }
+
+    /// Redacts input that could not be parsed, for a dead-letter file: JSON string values are
+    /// masked unless they follow an identifier key (`id`, `type`, `user_id`, ...), long bare
+    /// numbers are masked, and the value rules run over the result. The shape of the input
+    /// (what made it malformed) stays visible; personal data does not.
+    pub fn redact_unparsed(&self, input: &[u8]) -> String {
+        let text = String::from_utf8_lossy(input);
+        let masked = mask_unparsed(&text, &self.id_keys, &self.id_values);
+        self.redact_text(&masked).into_owned()
+    }
+
+    fn run(
+        &self,
+        event: &mut AuditEvent,
+        scope: &EventScope<'_>,
+        observer: Option<&mut dyn FnMut(Fired<'_>)>,
+    ) -> usize {
+        with_scratch(|scratch| {
+            let mut w = Walk::new(self, scope, scratch, observer);
+            if let Some(allow) = &self.allow {
+                let dropped = prune_to_allowed(allow, "payload", &mut event.payload);
+                w.changed += dropped.min(1 << 30);
+                event.extra.retain(|k, v| {
+                    let whole = prune_to_allowed(allow, k, v) == usize::MAX;
+                    whole || !v.is_null()
+                });
+            }
+            w.visit_root_map("context", &mut event.context);
+            if !w.visit_root("payload", &mut event.payload) {
+                event.payload = Value::Null;
+                w.changed += 1;
+            }
+            let mut extra = std::mem::take(&mut event.extra);
+            extra.retain(|k, v| w.visit_root(k, v));
+            event.extra = extra;
+            w.changed
+        })
+    }
+}
+
+// === compile ===
+
+fn compile_rule(rc: &RuleConfig, index: usize) -> Result<Rule, Vec<RedactionConfigError>> {
+    let label = format!("`{}` (#{})", rc.name, index + 1);
+    let mut errors = Vec::new();
+    let mut err = |field: &str, message: String| {
+        errors.push(RedactionConfigError {
+            rule: Some(label.clone()),
+            field: field.to_owned(),
+            message,
+        })
+    };
+    if rc.name.trim().is_empty() {
+        err(
+            "name",
+            "every rule needs a name (used in explanations and metrics)".into(),
+        );
+    }
+    let mut paths = Vec::new();
+    for (i, p) in rc.path.iter().enumerate() {
+        match PathPattern::parse(p) {
+            Ok(pp) if pp.segs.len() < usize::from(u16::MAX) => paths.push(pp),
+            Ok(_) => err("path", format!("path #{} is too long", i + 1)),
+            Err(e) => err(
+                "path",
+                format!("invalid path {p:?}: {e}; write keys with dots, e.g. `payload.user.email`, `payload.identities[*].claims.*`"),
+            ),
+        }
+    }
+    let key = match &rc.key {
+        None => None,
+        Some(k) => match Regex::new(k) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                err(
+                    "key",
+                    format!("invalid regex: {}", one_line(&e.to_string())),
+                );
+                None
+            }
+        },
+    };
+    let key_like: Vec<String> = rc.key_like.iter().map(|w| normalize_key(w)).collect();
+    if key_like.iter().any(String::is_empty) {
+        err("key_like", "words must contain letters or digits".into());
+    }
+    let mut matchers: Vec<ValueMatcher> = rc
+        .detect
+        .iter()
+        .map(|d| ValueMatcher::builtin(*d))
+        .collect();
+    if let Some(p) = &rc.pattern {
+        match ValueMatcher::custom(p) {
+            Ok(m) => matchers.push(m),
+            Err(e) => err(
+                "pattern",
+                format!("invalid regex: {}; check escaping (YAML single quotes keep backslashes as they are)", one_line(&e.to_string())),
+            ),
+        }
+    }
+    let is_value = !rc.detect.is_empty() || rc.pattern.is_some();
+    let is_field = !rc.path.is_empty() || rc.key.is_some() || !rc.key_like.is_empty();
+    if is_value && (rc.key.is_some() || !rc.key_like.is_empty()) {
+        err("key", "a value rule (`detect`/`pattern`) can be limited by `path` only; split it into a field rule and a value rule".into());
+    }
+    if !is_value && !is_field {
+        err(
+            "path",
+            "the rule selects nothing: give `path`, `key`, `key_like`, `detect` or `pattern`"
+                .into(),
+        );
+    }
+    let action = compile_action(rc, is_value, &mut err);
+    let selector = if is_value {
+        Selector::Value {
+            matchers,
+            within: paths,
+        }
+    } else {
+        Selector::Field {
+            paths,
+            key,
+            key_like,
+        }
+    };
+    let scope = Scope {
+        categories: rc.when.categories.clone(),
+        activity_types: rc
+            .when
+            .activity_types
+            .iter()
+            .map(|a| {
+                if crate::catalog::is_activity_form(a) {
+                    a.clone()
+                } else {
+                    activity_type_of(a)
+                }
+            })
+            .collect(),
+    };
+    match (errors.is_empty(), action) {
+        (true, Some(action)) => Ok(Rule {
+            name: rc.name.clone(),
+            selector,
+            scope,
+            action,
+            fired: AtomicU64::new(0),
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn compile_action(
+    rc: &RuleConfig,
+    is_value: bool,
+    err: &mut impl FnMut(&str, String),
+) -> Option<Action> {
+    let unused = |name: &str, present: bool, err: &mut dyn FnMut(&str, String)| {
+        if present {
+            err(
+                name,
+                format!(
+                    "`{name}` does not apply to action `{}`; remove it",
+                    action_label(rc.action)
+                ),
+            );
+        }
+    };
+    let partial_opts =
+        rc.keep_first.is_some() || rc.keep_last.is_some() || rc.keep_domain.is_some();
+    let ip_opts = rc.ipv4_prefix.is_some() || rc.ipv6_prefix.is_some();
+    let a = match rc.action {
+        ActionName::Keep => {
+            if is_value {
+                err(
+                    "action",
+                    "`keep` is for field rules; a value rule that keeps matches does nothing"
+                        .into(),
+                );
+                return None;
+            }
+            Action::Keep
+        }
+        ActionName::Drop => Action::Drop,
+        ActionName::Mask => Action::Mask,
+        ActionName::Replace => match &rc.value {
+            Some(v) => Action::Replace(v.clone()),
+            None => {
+                err("value", "action `replace` needs `value: <text>`".into());
+                return None;
+            }
+        },
+        ActionName::Hash => Action::Hash,
+        ActionName::Partial => Action::Partial {
+            keep_first: rc.keep_first.unwrap_or(1),
+            keep_last: rc.keep_last.unwrap_or(0),
+            keep_domain: rc.keep_domain.unwrap_or(false),
+        },
+        ActionName::TruncateIp => {
+            let v4 = rc.ipv4_prefix.unwrap_or(24);
+            let v6 = rc.ipv6_prefix.unwrap_or(64);
+            if v4 > 32 || v6 > 128 {
+                err(
+                    "ipv4_prefix",
+                    "prefixes are at most 32 (IPv4) and 128 (IPv6)".into(),
+                );
+                return None;
+            }
+            Action::TruncateIp {
+                ipv4_prefix: v4,
+                ipv6_prefix: v6,
+            }
+        }
+        ActionName::Truncate => match rc.max_chars {
+            Some(n) if n > 0 => Action::Truncate { max_chars: n },
+            _ => {
+                err(
+                    "max_chars",
+                    "action `truncate` needs `max_chars: <n>` with n > 0".into(),
+                );
+                return None;
+            }
+        },
+        ActionName::MaskQuery => Action::MaskQuery,
+    };
+    if !matches!(a, Action::Partial { .. }) {
+        unused("keep_first", partial_opts, err);
+    }
+    if !matches!(a, Action::TruncateIp { .. }) {
+        unused("ipv4_prefix", ip_opts, err);
+    }
+    if !matches!(a, Action::Truncate { .. }) {
+        unused("max_chars", rc.max_chars.is_some(), err);
+    }
+    if !matches!(a, Action::Replace(_)) {
+        unused("value", rc.value.is_some(), err);
+    }
+    Some(a)
+}
+
+fn action_label(a: ActionName) -> &'static str {
+    match a {
+        ActionName::Keep => "keep",
+        ActionName::Drop => "drop",
+        ActionName::Mask => "mask",
+        ActionName::Replace => "replace",
+        ActionName::Hash => "hash",
+        ActionName::Partial => "partial",
+        ActionName::TruncateIp => "truncate_ip",
+        ActionName::Truncate => "truncate",
+        ActionName::MaskQuery => "mask_query",
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Reads the pseudonymization key from the environment or a file.
+fn load_key(p: &PseudonymizationConfig) -> Result<Pseudonymizer, RedactionConfigError> {
+    let err = |field: &str, message: String| RedactionConfigError {
+        rule: None,
+        field: format!("pseudonymization.{field}"),
+        message,
+    };
+    if !action::valid_key_id(&p.key_id) {
+        return Err(err(
+            "key_id",
+            "must be 1 to 16 of A-Z a-z 0-9 _ - (it is written into every pseudonym)".into(),
+        ));
+    }
+    let key: Vec<u8> = match (&p.key_env, &p.key_file) {
+        (Some(_), Some(_)) => {
+            return Err(err("key_env", "give `key_env` or `key_file`, not both".into()))
+        }
+        (None, None) => {
+            return Err(err("key_env", "name where the key is: `key_env: AUDIT_OTEL_HMAC_KEY` or `key_file: /run/secrets/hmac-key` (keys never go in the pipeline file)".into()))
+        }
+        (Some(var), None) => match std::env::var_os(var) {
+            Some(v) => v.into_encoded_bytes(),
+            None => {
+                return Err(err(
+                    "key_env",
+                    format!("environment variable {var} is not set; export it with at least 16 random bytes (e.g. `export {var}=$(openssl rand -hex 32)`) or use `key_file`"),
+                ))
+            }
+        },
+        (None, Some(path)) => match std::fs::read(path) {
+            Ok(mut b) => {
+                while b.last().is_some_and(u8::is_ascii_whitespace) {
+                    b.pop();
+                }
+                b
+            }
+            Err(e) => {
+                return Err(err(
+                    "key_file",
+                    format!("cannot read {}: {e}; check the path and that the process may read it", path.display()),
+                ))
+            }
+        },
+    };
+    if key.len() < 16 {
+        return Err(err(
+            if p.key_env.is_some() {
+                "key_env"
+            } else {
+                "key_file"
+            },
+            format!(
+                "the key is {} bytes; use at least 16 random bytes",
+                key.len()
+            ),
+        ));
+    }
+    Ok(Pseudonymizer::new(&p.key_id, &key))
+}
+
+/// Lower-case letters and digits only: `emergencyContact-Phone` → `emergencycontactphone`.
+pub fn normalize_key(k: &str) -> String {
+    let mut s = String::with_capacity(k.len());
+    normalize_key_into(k, &mut s);
+    s
+}
+
+fn normalize_key_into(k: &str, out: &mut String) {
+    out.clear();
+    for c in k.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+// === walk ===
+
+#[derive(Default)]
+struct Scratch {
+    states: Vec<State>,
+    tmp: Vec<usize>,
+    active: Vec<bool>,
+    norm_key: String,
+    ranges: Vec<(usize, usize)>,
+    path: String,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers (a fresh set if they are in use: re-entrancy).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
+struct Walk<'r, 's, 'o> {
+    r: &'r Redactor,
+    s: &'s mut Scratch,
+    observer: Option<&'o mut dyn FnMut(Fired<'_>)>,
+    changed: usize,
+    depth: usize,
+}
+
+/// Deeper than this, a subtree is masked whole (fail closed). Parsed input is at most 128 deep.
+const MAX_DEPTH: usize = 256;
+
+impl<'r, 's, 'o> Walk<'r, 's, 'o> {
+    fn new(
+        r: &'r Redactor,
+        scope: &EventScope<'_>,
+        s: &'s mut Scratch,
+        observer: Option<&'o mut dyn FnMut(Fired<'_>)>,
+    ) -> Self {
+        s.states.clear();
+        s.active.clear();
+        s.active.extend(
+            r.rules
+                .iter()
+                .map(|rule| rule.scope.is_empty() || rule.scope.applies(scope)),
+        );
+        s.path.clear();
+        // Initial states: position 0 of every path of every active rule.
+        for (ri, rule) in r.rules.iter().enumerate() {
+            if !s.active[ri] {
+                continue;
+            }
+            for (pi, p) in rule.paths().iter().enumerate() {
+                s.tmp.clear();
+                p.enter(0, &mut s.tmp);
+                for &pos in &s.tmp {
+                    s.states.push(State {
+                        rule: ri as u32,
+                        path: pi as u16,
+                        pos: pos as u16,
+                    });
+                }
+            }
+        }
+        Walk {
+            r,
+            s,
+            observer,
+            changed: 0,
+            depth: 0,
+        }
+    }
+
+    fn visit_root(&mut self, root: &str, v: &mut Value) -> bool {
+        let n = self.s.states.len();
+        self.visit(v, Step::Key(root), 0..n)
+    }
+
+    fn visit_root_map(&mut self, root: &str, m: &mut Map<String, Value>) {
+        let n = self.s.states.len();
+        let mut v = Value::Object(std::mem::take(m));
+        if self.visit(&mut v, Step::Key(root), 0..n) {
+            if let Value::Object(back) = v {
+                *m = back;
+            }
+            // Otherwise a field rule replaced the whole map (e.g. `mask` on `context`): it
+            // stays empty.
+        }
+    }
+
+    /// Visits one node; returns whether it stays.
+    fn visit(&mut self, v: &mut Value, step: Step<'_>, parent: std::ops::Range<usize>) -> bool {
+        let start = self.s.states.len();
+        let path_len = self.s.path.len();
+        if self.observer.is_some() {
+            path::push_step(&mut self.s.path, step);
+        }
+        let mut first_end: Option<u32> = None;
+        for i in parent {
+            let st = self.s.states[i];
+            let rule = &self.r.rules[st.rule as usize];
+            let pat = &rule.paths()[st.path as usize];
+            if pat.is_end(st.pos as usize) {
+                // Value rules stay in scope below the node their path selected.
+                if rule.is_value() {
+                    self.s.states.push(st);
+                }
+                continue;
+            }
+            let Scratch { states, tmp, .. } = &mut *self.s;
+            tmp.clear();
+            pat.advance(st.pos as usize, step, tmp);
+            for &pos in tmp.iter() {
+                let ns = State {
+                    pos: pos as u16,
+                    ..st
+                };
+                if !states[start..].contains(&ns) {
+                    if pat.is_end(pos) && !rule.is_value() {
+                        first_end = Some(first_end.map_or(st.rule, |f| f.min(st.rule)));
+                    }
+                    states.push(ns);
+                }
+            }
+        }
+        let here = start..self.s.states.len();
+        let keep = match self.first_field_rule(step, first_end) {
+            Some(ri) => self.apply_field(ri, v, here.clone()),
+            None if self.depth >= MAX_DEPTH => {
+                *v = Value::String(MASK.to_owned());
+                self.changed += 1;
+                true
+            }
+            None => {
+                self.depth += 1;
+                match v {
+                    Value::Object(m) => {
+                        m.retain(|k, child| self.visit(child, Step::Key(k), here.clone()))
+                    }
+                    Value::Array(a) => {
+                        let mut i = 0;
+                        a.retain_mut(|child| {
+                            let keep = self.visit(child, Step::Index(i), here.clone());
+                            i += 1;
+                            keep
+                        });
+                    }
+                    Value::String(s) => {
+                        self.apply_values(s, Some(here.clone()));
+                    }
+                    _ => {}
+                }
+                self.depth -= 1;
+                true
+            }
+        };
+        self.s.states.truncate(start);
+        self.s.path.truncate(path_len);
+        keep
+    }
+
+    /// The first active field rule selecting the node: by a path that ends here (`path_end`,
+    /// the lowest such rule) or by key.
+    fn first_field_rule(&mut self, step: Step<'_>, path_end: Option<u32>) -> Option<usize> {
+        let limit = path_end.map_or(self.r.rules.len(), |r| r as usize);
+        if let Step::Key(k) = step {
+            let mut normalized = false;
+            for ri in 0..limit {
+                if !self.s.active[ri] {
+                    continue;
+                }
+                let Selector::Field { key, key_like, .. } = &self.r.rules[ri].selector else {
+                    continue;
+                };
+                if key.as_ref().is_some_and(|re| re.is_match(k)) {
+                    return Some(ri);
+                }
+                if !key_like.is_empty() {
+                    if !normalized {
+                        normalize_key_into(k, &mut self.s.norm_key);
+                        normalized = true;
+                    }
+                    let nk = self.s.norm_key.as_str();
+                    if key_like.iter().any(|w| nk.contains(w.as_str())) {
+                        return Some(ri);
+                    }
+                }
+            }
+        }
+        path_end.map(|r| r as usize)
+    }
+
+    fn fire(&mut self, ri: usize, n: usize) {
+        let rule = &self.r.rules[ri];
+        rule.fired.fetch_add(n as u64, Ordering::Relaxed);
+        if !matches!(rule.action, Action::Keep) {
+            self.changed += n;
+        }
+        if let Some(obs) = self.observer.as_mut() {
+            obs(Fired {
+                path: &self.s.path,
+                rule: &rule.name,
+                action: rule.action.name(),
+            });
+        }
+    }
+
+    fn apply_field(&mut self, ri: usize, v: &mut Value, here: std::ops::Range<usize>) -> bool {
+        let action = &self.r.rules[ri].action;
+        match action {
+            Action::Keep => {
+                self.fire(ri, 1);
+                true
+            }
+            Action::Drop => {
+                self.fire(ri, 1);
+                false
+            }
+            Action::Mask | Action::Replace(_) => {
+                // An empty container or null carries nothing to hide.
+                let empty = match v {
+                    Value::Null => true,
+                    Value::Object(m) => m.is_empty() && matches!(action, Action::Mask),
+                    Value::Array(a) => a.is_empty() && matches!(action, Action::Mask),
+                    _ => false,
+                };
+                if !empty {
+                    let text = action
+                        .apply("", &self.r.pseudonymizer)
+                        .expect("mask and replace never drop");
+                    if v.as_str() != Some(text.as_str()) {
+                        *v = Value::String(text);
+                        self.fire(ri, 1);
+                    }
+                }
+                true
+            }
+            _ => {
+                let n = self.apply_to_leaves(ri, v, &here);
+                if n > 0 {
+                    self.fire(ri, n);
+                }
+                true
+            }
+        }
+    }
+
+    /// Applies a string action to every string and number under `v`; returns how many changed.
+    fn apply_to_leaves(
+        &mut self,
+        ri: usize,
+        v: &mut Value,
+        here: &std::ops::Range<usize>,
+    ) -> usize {
+        let action = &self.r.rules[ri].action;
+        match v {
+            Value::String(s) => {
+                let out = action.apply(s, &self.r.pseudonymizer).unwrap_or_default();
+                let mut changed = usize::from(out != *s);
+                *s = out;
+                if action.refinable() {
+                    changed += self.apply_values(s, Some(here.clone()));
+                }
+                changed
+            }
+            Value::Number(n) => {
+                let text = n.to_string();
+                let out = action
+                    .apply(&text, &self.r.pseudonymizer)
+                    .unwrap_or_default();
+                if out != text {
+                    *v = Value::String(out);
+                    1
+                } else {
+                    0
+                }
+            }
+            Value::Array(a) => a
+                .iter_mut()
+                .map(|c| self.apply_to_leaves(ri, c, here))
+                .sum(),
+            Value::Object(m) => m
+                .values_mut()
+                .map(|c| self.apply_to_leaves(ri, c, here))
+                .sum(),
+            Value::Bool(_) | Value::Null => 0,
+        }
+    }
+
+    /// Runs the value rules over `s`; `here` holds the path states (for `path`-limited value
+    /// rules), `None` runs only unlimited ones. Returns the number of matches redacted.
+    fn apply_values(&mut self, s: &mut String, here: Option<std::ops::Range<usize>>) -> usize {
+        if s.len() < self.r.min_value_len || is_pseudonym(s) {
+            return 0;
+        }
+        match &self.r.value_filter {
+            Some(set) if set.is_match(s) => {}
+            _ => return 0,
+        }
+        let mut total = 0;
+        for ri in 0..self.r.rules.len() {
+            if !self.s.active[ri] {
+                continue;
+            }
+            let rule = &self.r.rules[ri];
+            let Selector::Value { matchers, within } = &rule.selector else {
+                continue;
+            };
+            if !within.is_empty() {
+                let in_scope = here.as_ref().is_some_and(|h| {
+                    self.s.states[h.clone()].iter().any(|st| {
+                        st.rule as usize == ri && within[st.path as usize].is_end(st.pos as usize)
+                    })
+                });
+                if !in_scope {
+                    continue;
+                }
+            }
+            self.s.ranges.clear();
+            for m in matchers {
+                m.find(s, &mut self.s.ranges);
+            }
+            if self.s.ranges.is_empty() {
+                continue;
+            }
+            let ranges = merge_ranges(&mut self.s.ranges);
+            let mut out = String::with_capacity(s.len());
+            let mut last = 0;
+            let mut n = 0;
+            for &(a, b) in ranges.iter() {
+                out.push_str(&s[last..a]);
+                let rep = rule
+                    .action
+                    .apply(&s[a..b], &self.r.pseudonymizer)
+                    .unwrap_or_default();
+                if rep != s[a..b] {
+                    n += 1;
+                }
+                out.push_str(&rep);
+                last = b;
+            }
+            out.push_str(&s[last..]);
+            if n > 0 {
+                *s = out;
+                total += n;
+                self.fire(ri, n);
+            }
+        }
+        total
+    }
+}
+
+fn merge_ranges(r: &mut Vec<(usize, usize)>) -> &[(usize, usize)] {
+    r.sort_unstable();
+    let mut w = 0;
+    for i in 0..r.len() {
+        if w > 0 && r[i].0 < r[w - 1].1 {
+            r[w - 1].1 = r[w - 1].1.max(r[i].1);
+        } else {
+            r[w] = r[i];
+            w += 1;
+        }
+    }
+    r.truncate(w);
+    r
+}
+
+/// Prunes `v` (reached by key `root`) to the allowed paths. Returns `usize::MAX` when the whole
+/// value is allowed, else the number of fields dropped (the root stays, possibly empty).
+fn prune_to_allowed(allow: &[PathPattern], root: &str, v: &mut Value) -> usize {
+    let mut states = Vec::new();
+    for (pi, p) in allow.iter().enumerate() {
+        let mut start = Vec::new();
+        p.enter(0, &mut start);
+        for pos in start {
+            let mut next = Vec::new();
+            p.advance(pos, Step::Key(root), &mut next);
+            states.extend(next.into_iter().map(|n| (pi, n)));
+        }
+    }
+    if states.iter().any(|&(pi, pos)| allow[pi].is_end(pos)) {
+        return usize::MAX;
+    }
+    if states.is_empty() {
+        let dropped = usize::from(!v.is_null());
+        *v = Value::Null;
+        return dropped;
+    }
+    prune_children(allow, v, &states)
+}
+
+fn prune_children(allow: &[PathPattern], v: &mut Value, states: &[(usize, usize)]) -> usize {
+    let mut dropped = 0;
+    let mut decide = |step: Step<'_>, child: &mut Value| -> bool {
+        let mut next = Vec::new();
+        for &(pi, pos) in states {
+            let mut out = Vec::new();
+            allow[pi].advance(pos, step, &mut out);
+            next.extend(out.into_iter().map(|n| (pi, n)));
+        }
+        if next.iter().any(|&(pi, pos)| allow[pi].is_end(pos)) {
+            return true;
+        }
+        if next.is_empty() || !(child.is_object() || child.is_array()) {
+            dropped += 1;
+            return false;
+        }
+        dropped += prune_children(allow, child, &next);
+        true
+    };
+    match v {
+        Value::Object(m) => m.retain(|k, c| decide(Step::Key(k), c)),
+        Value::Array(a) => {
+            let mut i = 0;
+            a.retain_mut(|c| {
+                let keep = decide(Step::Index(i), c);
+                i += 1;
+                keep
+            });
+        }
+        _ => {
+            // A scalar on the way to an allowed path: not itself allowed.
+            *v = Value::Null;
+            dropped += 1;
+        }
+    }
+    dropped
+}
+
+/// Masks the string values of JSON-like text except identifier-shaped values right after an
+/// identifier key, and bare numbers of 7 or more digits except `seq` and timestamps. Works on
+/// truncated and otherwise broken JSON.
+fn mask_unparsed(text: &str, id_keys: &Regex, id_values: &Regex) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut last_key: Option<(usize, usize)> = None;
+    let mut last_was_colon = false;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // A string literal, possibly unterminated.
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                let end = j.min(b.len());
+                let closed = j < b.len();
+                let mut k = if closed { j + 1 } else { b.len() };
+                while k < b.len() && b[k].is_ascii_whitespace() {
+                    k += 1;
+                }
+                let is_key = closed && k < b.len() && b[k] == b':';
+                let content = &text[start..end];
+                if is_key {
+                    out.push('"');
+                    out.push_str(content);
+                    out.push('"');
+                    last_key = Some((start, end));
+                } else {
+                    let keep = last_was_colon
+                        && last_key.is_some_and(|(a, z)| id_keys.is_match(&text[a..z]))
+                        && id_values.is_match(content);
+                    out.push('"');
+                    out.push_str(if keep || content.is_empty() {
+                        content
+                    } else {
+                        MASK
+                    });
+                    if closed {
+                        out.push('"');
+                    }
+                }
+                last_was_colon = false;
+                i = if closed { j + 1 } else { b.len() };
+            }
+            c if c.is_ascii_digit() => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+                    i += 1;
+                }
+                let digits = b[start..i].iter().filter(|d| d.is_ascii_digit()).count();
+                let keep = digits < 7
+                    || (last_was_colon
+                        && last_key.is_some_and(|(a, z)| id_keys.is_match(&text[a..z])));
+                out.push_str(if keep { &text[start..i] } else { MASK });
+                last_was_colon = false;
+            }
+            c => {
+                if c == b':' {
+                    last_was_colon = true;
+                } else if !c.is_ascii_whitespace() {
+                    last_was_colon = false;
+                }
+                // Copy one whole character.
+                let ch_len = text[i..].chars().next().map_or(1, char::len_utf8);
+                out.push_str(&text[i..i + ch_len]);
+                i += ch_len;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
