@@ -30,6 +30,8 @@ pub mod otel;
 #[cfg(feature = "processor")]
 pub mod pipeline;
 pub mod redact;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use catalog::{Catalog, CatalogEntry};
 pub use core::AuditCore;

@@ -1,0 +1,1 @@
+//! Test support (feature `testing`): an in-process OTLP receiver.
