@@ -54,7 +54,7 @@ enum Command {
     },
     /// Print the activity catalog.
     Catalog {
-        /// `table` (default) or `json`.
+        /// `table` (default), `json` or `markdown`.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
         /// Only the 72 documented activity types.
@@ -103,6 +103,7 @@ enum Command {
 enum Format {
     Table,
     Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -281,6 +282,28 @@ fn catalog(format: Format, documented: bool) -> Result<ExitCode> {
                 .collect();
             serde_json::to_writer_pretty(&mut out, &rows)?;
             writeln!(out)?;
+        }
+        Format::Markdown => {
+            writeln!(
+                out,
+                "| activity type | type | category | outcome | severity | actor | view | documented group | description |"
+            )?;
+            writeln!(out, "|---|---|---|---|---|---|---|---|---|")?;
+            for e in entries {
+                writeln!(
+                    out,
+                    "| `{}` | `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                    e.activity_type,
+                    e.event_type,
+                    e.category.as_str(),
+                    e.outcome.as_str(),
+                    e.severity.as_str(),
+                    e.actor.as_str(),
+                    e.view.as_str(),
+                    e.group.map_or("(not documented)", |g| g.title()),
+                    e.description
+                )?;
+            }
         }
         Format::Table => {
             writeln!(

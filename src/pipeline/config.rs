@@ -261,15 +261,47 @@ impl PipelineConfig {
 
 /// The `config` crate's messages, with a hint for the usual mistakes.
 fn explain_config_error(e: &config::ConfigError) -> String {
-    let msg = e.to_string();
+    // The crate renders `rules[0].action` as `rules[0]action`.
+    let mut msg = String::new();
+    let raw = e.to_string();
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        msg.push(c);
+        if c == ']' && chars.peek().is_some_and(|n| n.is_ascii_alphabetic()) {
+            msg.push('.');
+        }
+    }
     let hint = if msg.contains("unknown field") {
-        " (check the spelling; the README lists every field)"
+        " (check the spelling; the README lists every field)".to_owned()
     } else if msg.contains("missing field") {
-        " (add it; see pipelines/ for complete examples)"
+        " (add it; see pipelines/ for complete examples)".to_owned()
     } else if msg.contains("unknown variant") {
-        " (use one of the listed values)"
+        " (use one of the listed values)".to_owned()
+    } else if let Some(values) = ENUM_VALUES
+        .iter()
+        .find(|(name, _)| msg.contains(&format!("enum {name} ")))
+        .map(|(_, v)| v)
+    {
+        format!(" (use one of the listed values: {values})")
     } else {
-        ""
+        String::new()
     };
     format!("{msg}{hint}")
 }
+
+/// Values of the enums a pipeline file uses, for error hints.
+const ENUM_VALUES: &[(&str, &str)] = &[
+    ("ActionName", "keep, drop, mask, replace, hash, partial, truncate_ip, truncate, mask_query"),
+    ("Mode", "denylist, allowlist"),
+    ("Detector", "email, phone, ipv4, ipv6, credit_card, jwt, api_token, url_secret, otp_code"),
+    ("Category", "authentication_failed, identity, user, messaging, project, admin_api_mutation, other"),
+    ("Outcome", "success, failure"),
+    ("Severity", "INFO, WARN, ERROR"),
+    ("ActorKind", "user, admin, system"),
+    ("View", "user_activities, admin_api_portal"),
+    ("DeadLetterContent", "redacted, raw, omitted"),
+    ("MixName", "realistic, uniform"),
+    ("TypesName", "all, documented"),
+    ("SourceConfig", "sample, stdin, file, generate"),
+    ("SinkConfig", "stdout, file"),
+];

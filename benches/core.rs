@@ -1,0 +1,341 @@
+//! Per-event cost of the core stages, each next to a peer that does the least work of the
+//! same shape.
+//!
+//! RESULTS_PLACEHOLDER
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use audit_otel::catalog::{Catalog, Category};
+use audit_otel::event::ParseOptions;
+use audit_otel::generate::{Generator, GeneratorOptions, LineKind, Mix};
+use audit_otel::otel::map_event;
+use audit_otel::otel::proto::{export_request, resource, to_json_line, ProtoRecord};
+use audit_otel::redact::{
+    ActionName, EventScope, Mode, Pseudonymizer, RedactionConfig, Redactor, RuleConfig,
+};
+use audit_otel::{AuditCore, AuditEvent};
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
+};
+use opentelemetry_proto::tonic::logs::v1::LogRecord;
+use serde_json::{Map, Value};
+
+/// Events per corpus; one benchmark iteration processes the whole corpus.
+const EVENTS: usize = 2_000;
+/// Generator seed.
+const SEED: u64 = 42;
+/// Records per OTLP export request in the end-to-end group.
+const BATCH: usize = 100;
+/// A fixed observation time, so every run maps the same bytes.
+const OBSERVED_UNIX_NANO: u64 = 1_748_822_400_000_000_000;
+/// A fixed pseudonymization key (pseudonyms then do not depend on the process).
+const KEY: &[u8] = b"0123456789abcdef0123";
+
+/// One corpus: the NDJSON lines, the parsed events and each event's rule scope.
+struct Corpus {
+    name: &'static str,
+    lines: Vec<Vec<u8>>,
+    events: Vec<AuditEvent>,
+    scopes: Vec<(Category, String)>,
+}
+
+impl Corpus {
+    fn new(name: &'static str, mix: Mix, catalog: &Catalog) -> Corpus {
+        let mut generator = Generator::new(GeneratorOptions {
+            seed: SEED,
+            mix,
+            malformed_rate: 0.0,
+            ..GeneratorOptions::default()
+        });
+        let mut lines = Vec::with_capacity(EVENTS);
+        while lines.len() < EVENTS {
+            let mut line = Vec::new();
+            if let LineKind::Event { .. } = generator.write_line(&mut line) {
+                lines.push(line);
+            }
+        }
+        let events: Vec<AuditEvent> = lines
+            .iter()
+            .map(|l| AuditEvent::from_slice(l).expect("generated events parse"))
+            .collect();
+        let scopes = events
+            .iter()
+            .map(|e| {
+                let r = catalog.resolve(&e.event_type);
+                (
+                    r.entry().category,
+                    catalog.activity(&e.event_type).into_owned(),
+                )
+            })
+            .collect();
+        Corpus {
+            name,
+            lines,
+            events,
+            scopes,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.lines.iter().map(Vec::len).sum()
+    }
+
+    fn scope(&self, i: usize) -> EventScope<'_> {
+        EventScope {
+            category: self.scopes[i].0,
+            activity_type: &self.scopes[i].1,
+        }
+    }
+
+    /// The events after the default rules, as the mapping stage receives them.
+    fn redacted(&self, redactor: &Redactor) -> Vec<AuditEvent> {
+        let mut events = self.events.clone();
+        for (i, e) in events.iter_mut().enumerate() {
+            redactor.redact(e, &self.scope(i));
+        }
+        events
+    }
+}
+
+fn key() -> Pseudonymizer {
+    Pseudonymizer::new("bench", KEY)
+}
+
+fn default_redactor() -> Redactor {
+    Redactor::compile_with_key(&RedactionConfig::default(), key()).expect("default rules compile")
+}
+
+/// No built-in rules; the payload pruned to a short allowlist.
+fn allowlist_redactor() -> Redactor {
+    let config = RedactionConfig {
+        mode: Mode::Allowlist,
+        default_rules: false,
+        allow: [
+            "payload.user.id",
+            "payload.user.is_disabled",
+            "payload.session.id",
+            "payload.sessions[*].id",
+            "payload.identity.id",
+            "payload.identity.type",
+            "payload.identities[*].type",
+            "payload.authenticator_type",
+            "payload.error.reason",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect(),
+        ..RedactionConfig::default()
+    };
+    Redactor::compile_with_key(&config, key()).expect("allowlist compiles")
+}
+
+/// The built-in rules after one user value rule (a regex over every string).
+fn user_regex_redactor() -> Redactor {
+    let config = RedactionConfig {
+        rules: vec![RuleConfig {
+            pattern: Some(r"(?i)\b(?:acct|account|emp)[-_ ]?(?P<v>\d{6,10})\b".to_owned()),
+            ..RuleConfig::new("mask-account-numbers", ActionName::Mask)
+        }],
+        ..RedactionConfig::default()
+    };
+    Redactor::compile_with_key(&config, key()).expect("user rule compiles")
+}
+
+/// The peer of redaction: visits every key and string of the same tree, does nothing.
+fn null_walk(v: &mut Value) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::Array(a) => a.iter_mut().map(null_walk).sum(),
+        Value::Object(m) => null_walk_map(m),
+        _ => 0,
+    }
+}
+
+fn null_walk_map(m: &mut Map<String, Value>) -> usize {
+    m.iter_mut().map(|(k, v)| k.len() + null_walk(v)).sum()
+}
+
+fn null_walk_event(e: &mut AuditEvent) -> usize {
+    null_walk_map(&mut e.context) + null_walk(&mut e.payload) + null_walk_map(&mut e.extra)
+}
+
+fn configure(group: &mut BenchmarkGroup<'_, WallTime>, corpus: &Corpus) {
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Elements(corpus.lines.len() as u64));
+}
+
+/// 1. Bytes → event, against bytes → `serde_json::Value`.
+fn bench_parse(c: &mut Criterion, corpus: &Corpus) {
+    let mut g = c.benchmark_group(format!("parse/{}", corpus.name));
+    configure(&mut g, corpus);
+    g.bench_function("audit_event_from_slice", |b| {
+        b.iter(|| {
+            for line in &corpus.lines {
+                black_box(AuditEvent::from_slice(black_box(line)).expect("parses"));
+            }
+        })
+    });
+    g.bench_function("peer_serde_json_value", |b| {
+        b.iter(|| {
+            for line in &corpus.lines {
+                black_box(serde_json::from_slice::<Value>(black_box(line)).expect("parses"));
+            }
+        })
+    });
+    g.finish();
+}
+
+/// 2. Redaction in place on parsed events (the clone is made in setup, not timed), against a
+/// walk of the same tree that only reads each key and string.
+fn bench_redact(c: &mut Criterion, corpus: &Corpus) {
+    let mut g = c.benchmark_group(format!("redact/{}", corpus.name));
+    configure(&mut g, corpus);
+    let variants = [
+        ("default_rules", default_redactor()),
+        ("allowlist_no_defaults", allowlist_redactor()),
+        ("default_plus_user_regex", user_regex_redactor()),
+    ];
+    for (name, redactor) in &variants {
+        g.bench_function(*name, |b| {
+            b.iter_batched(
+                || corpus.events.clone(),
+                |mut events| {
+                    for (i, e) in events.iter_mut().enumerate() {
+                        black_box(redactor.redact(e, &corpus.scope(i)));
+                    }
+                    events
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    g.bench_function("peer_null_walk", |b| {
+        b.iter_batched(
+            || corpus.events.clone(),
+            |mut events| {
+                for e in events.iter_mut() {
+                    black_box(null_walk_event(e));
+                }
+                events
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+/// 3. Redacted event → OTLP protobuf record, against `serde_json::to_string` of its payload.
+fn bench_map(c: &mut Criterion, corpus: &Corpus, catalog: &Catalog) {
+    let mut g = c.benchmark_group(format!("map/{}", corpus.name));
+    configure(&mut g, corpus);
+    let redacted = corpus.redacted(&default_redactor());
+    g.bench_function("map_event_proto", |b| {
+        b.iter_batched(
+            || redacted.clone(),
+            |events| {
+                events
+                    .into_iter()
+                    .map(|e| {
+                        let resolved = catalog.resolve(&e.event_type);
+                        let mut rec = ProtoRecord::new();
+                        map_event(e, resolved, catalog, OBSERVED_UNIX_NANO, &mut rec);
+                        rec.into_inner()
+                    })
+                    .collect::<Vec<LogRecord>>()
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("peer_payload_to_string", |b| {
+        b.iter_batched(
+            || redacted.clone(),
+            |events| {
+                events
+                    .iter()
+                    .map(|e| serde_json::to_string(&e.payload).expect("serializes"))
+                    .collect::<Vec<String>>()
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+/// 4. Bytes in, record or bytes out, everything paid (allocation and drop included), against
+/// parse + re-serialize with `serde_json`.
+fn bench_end_to_end(c: &mut Criterion, corpus: &Corpus) {
+    let mut g = c.benchmark_group(format!("core_end_to_end/{}", corpus.name));
+    configure(&mut g, corpus);
+    let core = AuditCore::new(
+        Catalog::builtin(),
+        default_redactor(),
+        ParseOptions::default(),
+    );
+    let res = resource(&[("service.name".to_owned(), "audit-otel-bench".to_owned())]);
+    let records = |chunk: &[Vec<u8>]| -> Vec<LogRecord> {
+        chunk
+            .iter()
+            .map(|l| core.process(l, OBSERVED_UNIX_NANO).expect("processes"))
+            .collect()
+    };
+    g.bench_function("process_to_proto_record", |b| {
+        b.iter(|| {
+            for line in &corpus.lines {
+                black_box(
+                    core.process(black_box(line), OBSERVED_UNIX_NANO)
+                        .expect("processes"),
+                );
+            }
+        })
+    });
+    g.bench_function("process_to_otlp_json_line", |b| {
+        b.iter(|| {
+            for chunk in corpus.lines.chunks(BATCH) {
+                let req = export_request(res.clone(), records(chunk));
+                black_box(to_json_line(&req));
+            }
+        })
+    });
+    g.bench_function("process_to_otlp_protobuf", |b| {
+        b.iter(|| {
+            for chunk in corpus.lines.chunks(BATCH) {
+                let req = export_request(res.clone(), records(chunk));
+                black_box(prost::Message::encode_to_vec(&req));
+            }
+        })
+    });
+    g.bench_function("peer_serde_json_roundtrip", |b| {
+        b.iter(|| {
+            for line in &corpus.lines {
+                let v: Value = serde_json::from_slice(black_box(line)).expect("parses");
+                black_box(serde_json::to_vec(&v).expect("serializes"));
+            }
+        })
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let catalog = Catalog::builtin();
+    for (name, mix) in [("realistic", Mix::Realistic), ("uniform", Mix::Uniform)] {
+        let corpus = Corpus::new(name, mix, &catalog);
+        eprintln!(
+            "corpus {name}: {} events, {} bytes ({} bytes/event on average)",
+            corpus.lines.len(),
+            corpus.bytes(),
+            corpus.bytes() / corpus.lines.len()
+        );
+        bench_parse(c, &corpus);
+        bench_redact(c, &corpus);
+        bench_map(c, &corpus, &catalog);
+        bench_end_to_end(c, &corpus);
+    }
+}
+
+criterion_group!(core, benches);
+criterion_main!(core);
