@@ -169,7 +169,7 @@ fn configure(group: &mut BenchmarkGroup<'_, WallTime>, corpus: &Corpus) {
         .throughput(Throughput::Elements(corpus.lines.len() as u64));
 }
 
-/// 1. Bytes → event, against bytes → `serde_json::Value`.
+/// Bytes → event, against bytes → `serde_json::Value`.
 fn bench_parse(c: &mut Criterion, corpus: &Corpus) {
     let mut g = c.benchmark_group(format!("parse/{}", corpus.name));
     configure(&mut g, corpus);
@@ -190,8 +190,8 @@ fn bench_parse(c: &mut Criterion, corpus: &Corpus) {
     g.finish();
 }
 
-/// 2. Redaction in place on parsed events (the clone is made in setup, not timed), against a
-/// walk of the same tree that only reads each key and string.
+/// Redaction in place on parsed events (the clone is made in setup, not timed), against a walk
+/// of the same tree that only reads each key and string.
 fn bench_redact(c: &mut Criterion, corpus: &Corpus) {
     let mut g = c.benchmark_group(format!("redact/{}", corpus.name));
     configure(&mut g, corpus);
@@ -229,7 +229,7 @@ fn bench_redact(c: &mut Criterion, corpus: &Corpus) {
     g.finish();
 }
 
-/// 3. Redacted event → OTLP protobuf record, against `serde_json::to_string` of its payload.
+/// Redacted event → OTLP protobuf record, against `serde_json::to_string` of its payload.
 fn bench_map(c: &mut Criterion, corpus: &Corpus, catalog: &Catalog) {
     let mut g = c.benchmark_group(format!("map/{}", corpus.name));
     configure(&mut g, corpus);
@@ -266,8 +266,8 @@ fn bench_map(c: &mut Criterion, corpus: &Corpus, catalog: &Catalog) {
     g.finish();
 }
 
-/// 4. Bytes in, record or bytes out, everything paid (allocation and drop included), against
-/// parse + re-serialize with `serde_json`.
+/// Bytes in, record or bytes out, everything paid (allocation and drop included), against parse
+/// and re-serialize with `serde_json`.
 fn bench_end_to_end(c: &mut Criterion, corpus: &Corpus) {
     let mut g = c.benchmark_group(format!("core_end_to_end/{}", corpus.name));
     configure(&mut g, corpus);

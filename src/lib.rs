@@ -17,6 +17,7 @@
 //! - [`otel`]: the mapping from an event to an OpenTelemetry log record (the attribute contract),
 //!   and its two targets: OTLP protobuf records and any `opentelemetry` SDK `LogRecord`.
 //! - [`generate`]: a deterministic generator of realistic events with planted, listed PII.
+//! - [`layer`]: the `tracing` layer and the [`audit!`] macro (feature `layer`).
 //! - [`core`]: parse → categorize → redact → map, shared by both front ends.
 //! - [`pipeline`]: pipeline configuration and the processor's run loop (feature `processor`).
 #![warn(missing_docs, unreachable_pub, rust_2018_idioms)]
@@ -26,6 +27,8 @@ pub mod catalog;
 pub mod core;
 pub mod event;
 pub mod generate;
+#[cfg(feature = "layer")]
+pub mod layer;
 pub mod otel;
 #[cfg(feature = "processor")]
 pub mod pipeline;
@@ -36,3 +39,11 @@ pub mod testing;
 pub use catalog::{Catalog, CatalogEntry};
 pub use core::AuditCore;
 pub use event::{AuditEvent, ParseError};
+
+#[doc(hidden)]
+pub mod __private {
+    //! Re-exports for the `audit!` macro.
+    pub use core::convert::Into;
+    pub use serde_json::Value;
+    pub use tracing;
+}

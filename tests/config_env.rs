@@ -32,9 +32,14 @@ catalog:
 #[test]
 fn yaml_keeps_dotted_keys_case_and_regexes() {
     let cfg = PipelineConfig::from_yaml(YAML, "inline").unwrap();
-    assert_eq!(cfg.resource.get("service.name").map(String::as_str), Some("checkout"));
     assert_eq!(
-        cfg.resource.get("deployment.environment.name").map(String::as_str),
+        cfg.resource.get("service.name").map(String::as_str),
+        Some("checkout")
+    );
+    assert_eq!(
+        cfg.resource
+            .get("deployment.environment.name")
+            .map(String::as_str),
         Some("prod")
     );
     let rule = &cfg.redaction.rules[0];
@@ -57,19 +62,31 @@ fn environment_overrides_apply_on_top_of_the_file() {
     assert_eq!(cfg.limits.max_event_bytes, 2048);
     assert!(!cfg.redaction.default_rules);
     // Untouched values stay.
-    assert_eq!(cfg.resource.get("service.name").map(String::as_str), Some("checkout"));
+    assert_eq!(
+        cfg.resource.get("service.name").map(String::as_str),
+        Some("checkout")
+    );
 }
 
 #[test]
 fn errors_name_the_field() {
     let bad = YAML.replace("keep_last: 2", "keep_lst: 2");
-    let e = PipelineConfig::from_yaml(&bad, "inline.yaml").unwrap_err().to_string();
+    let e = PipelineConfig::from_yaml(&bad, "inline.yaml")
+        .unwrap_err()
+        .to_string();
     assert!(e.starts_with("inline.yaml: "), "{e}");
     assert!(e.contains("keep_lst"), "{e}");
     let bad = YAML.replace("action: partial", "action: obliterate");
-    let e = PipelineConfig::from_yaml(&bad, "inline.yaml").unwrap_err().to_string();
-    assert!(e.contains("obliterate") && e.contains("use one of the listed values"), "{e}");
+    let e = PipelineConfig::from_yaml(&bad, "inline.yaml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("obliterate") && e.contains("use one of the listed values"),
+        "{e}"
+    );
     let bad = YAML.replace("type: stdin", "type: carrier_pigeon");
-    let e = PipelineConfig::from_yaml(&bad, "inline.yaml").unwrap_err().to_string();
+    let e = PipelineConfig::from_yaml(&bad, "inline.yaml")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("carrier_pigeon"), "{e}");
 }

@@ -14,6 +14,7 @@
 //! Types the catalog does not know are never rejected: [`Catalog::resolve`] returns a
 //! [`Resolved::Unknown`] entry in category [`Category::Other`], and callers count them.
 
+pub mod activity;
 mod builtin;
 
 use std::borrow::Cow;

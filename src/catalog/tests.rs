@@ -735,3 +735,13 @@ fn generator_types_are_all_in_catalog() {
         .collect();
     assert_eq!(extra, expected);
 }
+
+#[test]
+fn activity_constants_match_the_catalog() {
+    let catalog = Catalog::builtin();
+    assert_eq!(activity::ALL.len(), catalog.entries().len());
+    for ((name, dotted), e) in activity::ALL.iter().zip(catalog.entries()) {
+        assert_eq!(*name, e.activity_type);
+        assert_eq!(*dotted, e.event_type);
+    }
+}

@@ -66,6 +66,8 @@ pub mod field {
         pub const CLIENT_ID: &str = "client_id";
         /// `<32-hex trace id>-<16-hex span id>`.
         pub const TRACKING_ID: &str = "tracking_id";
+        /// The session id (not sent by the platform; the tracing layer sets it).
+        pub const SESSION_ID: &str = "session_id";
         /// Inside `audit_context`: the acting administrator.
         pub const ACTOR_USER_ID: &str = "actor_user_id";
     }
@@ -335,8 +337,8 @@ impl AuditEvent {
         )
     }
 
-    /// The session the event is about: `payload.session.id`, or the only session of
-    /// `payload.sessions`.
+    /// The session the event is about: `payload.session.id`, the only session of
+    /// `payload.sessions`, or `context.session_id` (set by the tracing layer).
     pub fn session_id(&self) -> Option<&str> {
         let p = &self.payload;
         if let Some(id) = p
@@ -348,7 +350,7 @@ impl AuditEvent {
         }
         match p.get("sessions").and_then(Value::as_array) {
             Some(list) if list.len() == 1 => non_empty(list[0].get("id").and_then(Value::as_str)),
-            _ => None,
+            _ => non_empty(self.context_str(field::context::SESSION_ID)),
         }
     }
 

@@ -213,7 +213,7 @@ pub fn map_event<B: RecordBuilder>(
     let context = std::mem::take(&mut event.context);
     for (key, value) in context {
         let known_key: Option<&'static str> = match key.as_str() {
-            c::TIMESTAMP | c::USER_ID => continue,
+            c::TIMESTAMP | c::USER_ID | c::SESSION_ID => continue,
             c::CLIENT_ID => Some(attr::CLIENT_ID),
             c::IP_ADDRESS => Some(attr::CLIENT_ADDRESS),
             c::USER_AGENT => Some(attr::USER_AGENT),

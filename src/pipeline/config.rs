@@ -291,10 +291,19 @@ fn explain_config_error(e: &config::ConfigError) -> String {
 
 /// Values of the enums a pipeline file uses, for error hints.
 const ENUM_VALUES: &[(&str, &str)] = &[
-    ("ActionName", "keep, drop, mask, replace, hash, partial, truncate_ip, truncate, mask_query"),
+    (
+        "ActionName",
+        "keep, drop, mask, replace, hash, partial, truncate_ip, truncate, mask_query",
+    ),
     ("Mode", "denylist, allowlist"),
-    ("Detector", "email, phone, ipv4, ipv6, credit_card, jwt, api_token, url_secret, otp_code"),
-    ("Category", "authentication_failed, identity, user, messaging, project, admin_api_mutation, other"),
+    (
+        "Detector",
+        "email, phone, ipv4, ipv6, credit_card, jwt, api_token, url_secret, otp_code",
+    ),
+    (
+        "Category",
+        "authentication_failed, identity, user, messaging, project, admin_api_mutation, other",
+    ),
     ("Outcome", "success, failure"),
     ("Severity", "INFO, WARN, ERROR"),
     ("ActorKind", "user, admin, system"),

@@ -1,0 +1,525 @@
+//! The tracing layer (feature `layer`): audit events emitted with `tracing` become the same
+//! redacted OpenTelemetry log records the processor makes, exported through the OpenTelemetry
+//! SDK over OTLP.
+//!
+//! ```no_run
+//! use audit_otel::audit;
+//! use audit_otel::layer::AuditLayer;
+//! use tracing_subscriber::prelude::*;
+//!
+//! let (layer, guard) = AuditLayer::builder()
+//!     .service_name("checkout")
+//!     .otlp_grpc("http://localhost:4317")
+//!     .build()
+//!     .expect("audit layer");
+//! tracing_subscriber::registry()
+//!     .with(layer)
+//!     .with(tracing_subscriber::fmt::layer().with_filter(audit_otel::layer::not_audit()))
+//!     .init();
+//!
+//! let user = "3099fdf5-ab99-454a-a901-e35cd47d380d";
+//! audit!(USER_AUTHENTICATED,
+//!     payload = serde_json::json!({"user": {"id": user, "standard_attributes": {"email": "a@example.com"}}}),
+//!     user_id = user, client_id = "portal", ip = "203.0.113.7");
+//! audit!(type = "acme.invoice.exported", user_id = user, invoice = "INV-7");
+//! drop(guard); // flushes what is queued
+//! ```
+//!
+//! # How events are recognised and built
+//!
+//! An event is an audit event when its target is the layer's target (`audit` by default, what
+//! the [`audit!`](crate::audit) macro uses); every other event is ignored by this layer and
+//! reaches other layers untouched. Its type is the `audit.type` field; context comes from
+//! known fields of the event and of its enclosing spans (the event's own win, then inner
+//! spans over outer ones):
+//!
+//! | field | becomes |
+//! |---|---|
+//! | `user_id`, `client_id`, `ip` / `ip_address`, `user_agent`, `session_id`, `app_id`, `triggered_by`, `tracking_id` | the same `context` fields |
+//! | `actor_user_id` / `actor_id`, `request_id`, `url` / `http_url` | `context.audit_context` fields |
+//! | `event_id`, `seq` | the event id and sequence number (otherwise a unique id and a per-process counter) |
+//! | any other field, and `message` | a key of the payload |
+//!
+//! A structured payload (`payload = serde_json::json!(...)`) travels from the macro to the
+//! layer through a thread-local slot, not through a field, so nested maps and arrays arrive as
+//! OTel maps and arrays without being serialized to a string, and no other layer sees it.
+//! When `tracing-opentelemetry` is in use, the active span's trace and span ids are attached
+//! (unless the event carries a platform `tracking_id`).
+//!
+//! Other layers still see the audit event's plain fields (`ip`, `user_id`, ...): keep them out
+//! of your console and file layers with [`not_audit()`].
+//!
+//! # Export
+//!
+//! The layer emits through an `SdkLoggerProvider` whose only processor is
+//! [`AuditExportProcessor`]: a bounded queue that blocks the emitter for a bounded time rather
+//! than dropping, counts anything dropped or failed ([`ExportStats`]), and is flushed by
+//! [`AuditGuard`] on drop or [`AuditGuard::shutdown`]. The layer never handles events of its own
+//! exporter (their targets are not the audit target), so there is no feedback loop.
+
+mod fields;
+pub mod processor;
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
+use opentelemetry::trace::TraceContextExt as _;
+use opentelemetry_sdk::logs::{LogExporter, SdkLogger, SdkLoggerProvider};
+use opentelemetry_sdk::Resource;
+use serde_json::{Map, Value};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::Context;
+use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::Layer;
+
+pub use fields::PayloadSlot;
+pub use processor::{AuditExportProcessor, ExportStats, FullPolicy, QueueConfig, StatsHandle};
+
+use crate::catalog::{Catalog, CatalogError, CatalogOverride};
+use crate::core::AuditCore;
+use crate::event::{AuditEvent, ParseOptions};
+use crate::otel::{now_unix_nano, sdk::SdkRecord};
+use crate::redact::{Pseudonymizer, RedactionConfig, RedactionConfigErrors, Redactor};
+use fields::{EventFields, SpanContextFields};
+
+/// The target of audit events (what [`audit!`](crate::audit) uses).
+pub const DEFAULT_TARGET: &str = "audit";
+
+/// Emits an audit event for the tracing layer.
+///
+/// The first argument is a catalog activity type, checked at compile time (a constant of
+/// [`catalog::activity`](crate::catalog::activity)), or `type = "dotted.type"` for a type of
+/// your own. A structured payload, when given, comes next as `payload = <expr>` (anything
+/// `Into<serde_json::Value>`). Then any `tracing` fields (see [the layer docs](crate::layer)).
+///
+/// ```
+/// # use audit_otel::audit;
+/// audit!(USER_SIGNED_OUT, user_id = "u-1", client_id = "portal");
+/// audit!(IDENTITY_EMAIL_ADDED, payload = serde_json::json!({"identity": {"type": "login_id"}}), user_id = "u-1");
+/// audit!(type = "acme.invoice.exported", user_id = "u-1", invoice = "INV-7");
+/// ```
+#[macro_export]
+macro_rules! audit {
+    (type = $ty:expr, payload = $payload:expr $(, $($field:tt)*)?) => {
+        $crate::__audit_emit!($ty, Some($payload) $(, $($field)*)?)
+    };
+    (type = $ty:expr $(, $($field:tt)*)?) => {
+        $crate::__audit_emit!($ty, None::<$crate::__private::Value> $(, $($field)*)?)
+    };
+    ($activity:ident, payload = $payload:expr $(, $($field:tt)*)?) => {
+        $crate::__audit_emit!($crate::catalog::activity::$activity, Some($payload) $(, $($field)*)?)
+    };
+    ($activity:ident $(, $($field:tt)*)?) => {
+        $crate::__audit_emit!($crate::catalog::activity::$activity, None::<$crate::__private::Value> $(, $($field)*)?)
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __audit_emit {
+    ($ty:expr, $payload:expr $(, $($field:tt)*)?) => {{
+        let __slot = match $payload {
+            ::core::option::Option::Some(p) => ::core::option::Option::Some(
+                $crate::layer::PayloadSlot::stash($crate::__private::Into::<$crate::__private::Value>::into(p)),
+            ),
+            ::core::option::Option::None => ::core::option::Option::None,
+        };
+        $crate::__private::tracing::event!(
+            target: "audit",
+            $crate::__private::tracing::Level::INFO,
+            audit.type = $ty,
+            audit.payload = __slot.is_some()
+            $(, $($field)*)?
+        );
+        ::core::mem::drop(__slot);
+    }};
+}
+
+/// A filter for other layers that lets everything through except audit events (whose plain
+/// fields, such as `ip` and `user_id`, are not redacted there).
+pub fn not_audit() -> tracing_subscriber::filter::FilterFn<impl Fn(&tracing::Metadata<'_>) -> bool>
+{
+    tracing_subscriber::filter::filter_fn(|m| m.target() != DEFAULT_TARGET)
+}
+
+/// Why the layer could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LayerError {
+    /// The redaction configuration is invalid.
+    #[error(transparent)]
+    Redaction(#[from] RedactionConfigErrors),
+    /// A catalog override is invalid.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Catalog(Vec<CatalogError>),
+    /// No exporter was configured.
+    #[error("no exporter: call `otlp_grpc`, `otlp_http` or `exporter` on the builder")]
+    NoExporter,
+    /// The exporter or its thread could not be started.
+    #[error("cannot start the exporter: {0}")]
+    Exporter(#[source] std::io::Error),
+}
+
+type ExporterFactory = Box<dyn FnOnce(QueueConfig) -> std::io::Result<AuditExportProcessor> + Send>;
+
+/// Builds an [`AuditLayer`] and its [`AuditGuard`].
+pub struct AuditLayerBuilder {
+    target: Cow<'static, str>,
+    redaction: RedactionConfig,
+    key: Option<Pseudonymizer>,
+    catalog: Vec<CatalogOverride>,
+    resource: Vec<(String, String)>,
+    queue: QueueConfig,
+    exporter: Option<ExporterFactory>,
+}
+
+impl std::fmt::Debug for AuditLayerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLayerBuilder")
+            .field("target", &self.target)
+            .field("resource", &self.resource)
+            .field("queue", &self.queue)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuditLayerBuilder {
+    /// Audit events are those with this target (default `audit`, what `audit!` uses).
+    pub fn target(mut self, target: impl Into<Cow<'static, str>>) -> Self {
+        self.target = target.into();
+        self
+    }
+
+    /// Redaction rules (default: the built-in rules).
+    pub fn redaction(mut self, config: RedactionConfig) -> Self {
+        self.redaction = config;
+        self
+    }
+
+    /// The pseudonymization key for `hash` actions (default: the configuration's
+    /// `pseudonymization` section, else a random per-process key).
+    pub fn pseudonymization_key(mut self, key_id: &str, key: &[u8]) -> Self {
+        self.key = Some(Pseudonymizer::new(key_id, key));
+        self
+    }
+
+    /// Additions to and overrides of the activity catalog.
+    pub fn catalog(mut self, overrides: Vec<CatalogOverride>) -> Self {
+        self.catalog = overrides;
+        self
+    }
+
+    /// `service.name` of the resource.
+    pub fn service_name(self, name: impl Into<String>) -> Self {
+        self.resource_attribute("service.name", name)
+    }
+
+    /// A resource attribute (`deployment.environment.name`, ...).
+    pub fn resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        let key = key.into();
+        self.resource.retain(|(k, _)| *k != key);
+        self.resource.push((key, value.into()));
+        self
+    }
+
+    /// Queue, batching and back-pressure settings.
+    pub fn queue(mut self, queue: QueueConfig) -> Self {
+        self.queue = queue;
+        self
+    }
+
+    /// Export over OTLP/gRPC (e.g. `http://localhost:4317`).
+    pub fn otlp_grpc(mut self, endpoint: impl Into<String>) -> Self {
+        let endpoint = endpoint.into();
+        self.exporter = Some(Box::new(move |q| {
+            AuditExportProcessor::new(q, move || {
+                use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
+                opentelemetry_otlp::LogExporter::builder()
+                    .with_tonic()
+                    .with_endpoint(endpoint)
+                    .with_compression(opentelemetry_otlp::Compression::Gzip)
+                    .with_timeout(Duration::from_secs(10))
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+        }));
+        self
+    }
+
+    /// Export over OTLP/HTTP with protobuf (e.g. `http://localhost:4318/v1/logs`).
+    pub fn otlp_http(mut self, logs_url: impl Into<String>) -> Self {
+        let url = logs_url.into();
+        self.exporter = Some(Box::new(move |q| {
+            AuditExportProcessor::new(q, move || {
+                use opentelemetry_otlp::WithExportConfig;
+                opentelemetry_otlp::LogExporter::builder()
+                    .with_http()
+                    .with_endpoint(url)
+                    .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                    .with_timeout(Duration::from_secs(10))
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+        }));
+        self
+    }
+
+    /// Export through any SDK `LogExporter` (e.g. the SDK's `InMemoryLogExporter` in tests).
+    pub fn exporter<E: LogExporter + 'static>(mut self, exporter: E) -> Self {
+        self.exporter = Some(Box::new(move |q| {
+            AuditExportProcessor::new(q, move || Ok(exporter))
+        }));
+        self
+    }
+
+    /// Builds the layer and the guard that flushes it.
+    pub fn build(self) -> Result<(AuditLayer, AuditGuard), LayerError> {
+        let redactor = match self.key {
+            Some(k) => Redactor::compile_with_key(&self.redaction, k)?,
+            None => Redactor::compile(&self.redaction)?,
+        };
+        let catalog = Catalog::with_overrides(&self.catalog).map_err(LayerError::Catalog)?;
+        let make = self.exporter.ok_or(LayerError::NoExporter)?;
+        let processor = make(self.queue).map_err(LayerError::Exporter)?;
+        let stats = processor.stats_handle();
+        let mut resource = Resource::builder();
+        if !self.resource.iter().any(|(k, _)| k == "service.name") {
+            resource = resource.with_service_name("audit-otel");
+        }
+        for (k, v) in self.resource {
+            resource = resource.with_attribute(opentelemetry::KeyValue::new(k, v));
+        }
+        let provider = SdkLoggerProvider::builder()
+            .with_resource(resource.build())
+            .with_log_processor(processor)
+            .build();
+        let logger = provider.logger("audit-otel");
+        let core = AuditCore::new(catalog, redactor, ParseOptions::default());
+        let inner = Arc::new(Inner {
+            core,
+            logger,
+            target: self.target,
+            id_prefix: format!("{:016x}", rand::random::<u64>()),
+            seq: AtomicI64::new(0),
+        });
+        Ok((
+            AuditLayer {
+                inner: inner.clone(),
+            },
+            AuditGuard {
+                provider: Some(provider),
+                stats,
+                inner,
+            },
+        ))
+    }
+}
+
+struct Inner {
+    core: AuditCore,
+    logger: SdkLogger,
+    target: Cow<'static, str>,
+    id_prefix: String,
+    seq: AtomicI64,
+}
+
+/// The tracing layer. Cheap to clone.
+#[derive(Clone)]
+pub struct AuditLayer {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for AuditLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLayer")
+            .field("target", &self.inner.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuditLayer {
+    /// A builder with the built-in rules and catalog, target `audit`, and no exporter yet.
+    pub fn builder() -> AuditLayerBuilder {
+        AuditLayerBuilder {
+            target: Cow::Borrowed(DEFAULT_TARGET),
+            redaction: RedactionConfig::default(),
+            key: None,
+            catalog: Vec::new(),
+            resource: Vec::new(),
+            queue: QueueConfig::default(),
+            exporter: None,
+        }
+    }
+
+    /// The shared core (catalog, redactor, counters).
+    pub fn core(&self) -> &AuditCore {
+        &self.inner.core
+    }
+}
+
+/// Flushes and shuts the export down when dropped. Keep it alive as long as the layer emits.
+#[must_use = "dropping the guard shuts the audit export down"]
+pub struct AuditGuard {
+    provider: Option<SdkLoggerProvider>,
+    stats: StatsHandle,
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for AuditGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditGuard")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl AuditGuard {
+    /// Export counters.
+    pub fn stats(&self) -> ExportStats {
+        self.stats.get()
+    }
+
+    /// The core's counters (mapped, unknown types, redactions).
+    pub fn core(&self) -> &AuditCore {
+        &self.inner.core
+    }
+
+    /// Exports everything queued so far.
+    pub fn flush(&self) -> Result<(), String> {
+        match &self.provider {
+            Some(p) => p.force_flush().map_err(|e| e.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// Flushes and stops the export; returns the final counters.
+    pub fn shutdown(mut self) -> ExportStats {
+        self.stop();
+        self.stats()
+    }
+
+    fn stop(&mut self) {
+        if let Some(p) = self.provider.take() {
+            let _ = p.shutdown_with_timeout(Duration::from_secs(30));
+        }
+    }
+}
+
+impl Drop for AuditGuard {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl<S> Layer<S> for AuditLayer
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: Context<'_, S>,
+    ) {
+        let mut f = SpanContextFields::default();
+        attrs.record(&mut f);
+        if !f.0.is_empty() {
+            if let Some(span) = ctx.span(id) {
+                span.extensions_mut().insert(f);
+            }
+        }
+    }
+
+    fn on_record(
+        &self,
+        id: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        ctx: Context<'_, S>,
+    ) {
+        let Some(span) = ctx.span(id) else { return };
+        let mut ext = span.extensions_mut();
+        match ext.get_mut::<SpanContextFields>() {
+            Some(f) => values.record(f),
+            None => {
+                let mut f = SpanContextFields::default();
+                values.record(&mut f);
+                if !f.0.is_empty() {
+                    ext.insert(f);
+                }
+            }
+        }
+    }
+
+    fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
+        if event.metadata().target() != self.inner.target {
+            return;
+        }
+        let mut f = EventFields::default();
+        event.record(&mut f);
+        let payload = if f.has_payload {
+            fields::take_payload()
+        } else {
+            None
+        };
+        if let Some(scope) = ctx.event_scope(event) {
+            for span in scope {
+                if let Some(sf) = span.extensions().get::<SpanContextFields>() {
+                    for (slot, v) in &sf.0 {
+                        f.put_slot(*slot, Value::String(v.clone()));
+                    }
+                }
+            }
+        }
+        self.emit(f, payload);
+    }
+}
+
+impl AuditLayer {
+    fn emit(&self, f: EventFields, payload: Option<Value>) {
+        let inner = &*self.inner;
+        let now = now_unix_nano();
+        let seq = inner.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut context = f.context;
+        if !f.audit_context.is_empty() {
+            context.insert("audit_context".into(), Value::Object(f.audit_context));
+        }
+        let mut body = match payload {
+            Some(Value::Object(m)) => m,
+            Some(Value::Null) | None => Map::new(),
+            Some(other) => Map::from_iter([("value".to_owned(), other)]),
+        };
+        for (k, v) in f.payload {
+            body.entry(k).or_insert(v);
+        }
+        let event = AuditEvent {
+            id: f
+                .id
+                .unwrap_or_else(|| format!("{}{:016x}", inner.id_prefix, seq)),
+            seq: Some(f.seq.unwrap_or(seq)),
+            event_type: f.event_type.unwrap_or_else(|| "audit.event".to_owned()),
+            time_unix_nano: now,
+            context,
+            payload: if body.is_empty() {
+                Value::Null
+            } else {
+                Value::Object(body)
+            },
+            extra: Map::new(),
+        };
+        let platform_trace = event.trace_context().is_some();
+        let mut record = inner.logger.create_log_record();
+        inner.core.build(event, now, &mut SdkRecord(&mut record));
+        if !platform_trace {
+            let cx = opentelemetry::Context::current();
+            let span = cx.span();
+            let sc = span.span_context();
+            if sc.is_valid() {
+                record.set_trace_context(sc.trace_id(), sc.span_id(), Some(sc.trace_flags()));
+            }
+        }
+        inner.logger.emit(record);
+    }
+}

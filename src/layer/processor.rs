@@ -1,0 +1,389 @@
+//! The export side of the layer: an OpenTelemetry SDK `LogProcessor` that never loses an audit
+//! record silently.
+//!
+//! ```text
+//!  emitting threads ──emit──► bounded queue ──► worker thread ──► LogExporter (OTLP gRPC/HTTP, …)
+//!                    (Block: wait up to       (batches by size    (retries with backoff; a
+//!                     `max_block`, then count  and age; owns a     record that still fails
+//!                     a drop; Drop: count)     tokio runtime)      is counted, never hidden)
+//! ```
+//!
+//! The SDK's `BatchLogProcessor` drops records when its queue (2,048 by default) is full and
+//! says so once. For an audit trail that is the wrong default: here the emitter waits (the
+//! `Block` policy, default) up to a bound, and every record that is dropped or fails to export is
+//! counted in [`ExportStats`]. `shutdown` (or dropping the layer's guard) flushes what is queued.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{
+    bounded, Receiver, RecvTimeoutError, SendTimeoutError, Sender, TrySendError,
+};
+use opentelemetry::InstrumentationScope;
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::logs::{
+    LogBatch, LogExporter, LogProcessor, SdkLogRecord, SdkLoggerProvider,
+};
+use opentelemetry_sdk::Resource;
+
+/// What happens when the queue is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FullPolicy {
+    /// The emitting thread waits up to `max_block` for room, then the record is dropped and
+    /// counted. The default: audit events are worth a short wait.
+    Block {
+        /// Longest wait per record.
+        max_block: Duration,
+    },
+    /// The record is dropped at once and counted.
+    Drop,
+}
+
+/// Queue and batching settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// Records the queue holds (default 8,192).
+    pub capacity: usize,
+    /// Records per export call (default 512).
+    pub max_batch: usize,
+    /// Longest a record waits for its batch to fill (default 200 ms).
+    pub max_batch_age: Duration,
+    /// What happens when the queue is full (default: block up to 10 s).
+    pub when_full: FullPolicy,
+    /// Export attempts per batch before its records count as failed (default 4).
+    pub max_attempts: u32,
+    /// First retry delay, doubled after each failure (default 100 ms).
+    pub retry_backoff: Duration,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            capacity: 8192,
+            max_batch: 512,
+            max_batch_age: Duration::from_millis(200),
+            when_full: FullPolicy::Block {
+                max_block: Duration::from_secs(10),
+            },
+            max_attempts: 4,
+            retry_backoff: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Counters of the export side.
+#[derive(Debug, Default)]
+struct Counters {
+    queued: AtomicU64,
+    exported: AtomicU64,
+    dropped_full: AtomicU64,
+    failed: AtomicU64,
+    retries: AtomicU64,
+}
+
+/// A snapshot of the export counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExportStats {
+    /// Records accepted into the queue.
+    pub queued: u64,
+    /// Records the exporter accepted.
+    pub exported: u64,
+    /// Records dropped because the queue was full.
+    pub dropped_full: u64,
+    /// Records whose export failed after every attempt.
+    pub failed: u64,
+    /// Export attempts that were retried.
+    pub retries: u64,
+    /// Records waiting in the queue now.
+    pub queue_depth: u64,
+}
+
+enum Msg {
+    Record(Box<(SdkLogRecord, InstrumentationScope)>),
+    Resource(Resource),
+    Flush(Sender<()>),
+    Shutdown(Sender<()>),
+}
+
+/// The `LogProcessor` of the audit layer. Generic over the exporter only at construction.
+pub struct AuditExportProcessor {
+    tx: Sender<Msg>,
+    policy: FullPolicy,
+    counters: Arc<Counters>,
+    worker: Mutex<Option<JoinHandle<()>>>,
+    empty: SdkLogRecord,
+}
+
+impl fmt::Debug for AuditExportProcessor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuditExportProcessor")
+            .field("policy", &self.policy)
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+/// A cheap handle on the counters, kept by the layer's guard.
+#[derive(Debug, Clone)]
+pub struct StatsHandle {
+    counters: Arc<Counters>,
+    tx: Sender<Msg>,
+}
+
+impl StatsHandle {
+    /// A snapshot of the counters.
+    pub fn get(&self) -> ExportStats {
+        snapshot(&self.counters, &self.tx)
+    }
+}
+
+fn snapshot(c: &Counters, tx: &Sender<Msg>) -> ExportStats {
+    ExportStats {
+        queued: c.queued.load(Ordering::Relaxed),
+        exported: c.exported.load(Ordering::Relaxed),
+        dropped_full: c.dropped_full.load(Ordering::Relaxed),
+        failed: c.failed.load(Ordering::Relaxed),
+        retries: c.retries.load(Ordering::Relaxed),
+        queue_depth: tx.len() as u64,
+    }
+}
+
+impl AuditExportProcessor {
+    /// Starts the worker thread. `make_exporter` runs on that thread, inside its tokio runtime
+    /// (exporters such as OTLP/gRPC need one to be built).
+    pub fn new<E, F>(config: QueueConfig, make_exporter: F) -> std::io::Result<AuditExportProcessor>
+    where
+        E: LogExporter + 'static,
+        F: FnOnce() -> Result<E, String> + Send + 'static,
+    {
+        let (tx, rx) = bounded::<Msg>(config.capacity.max(1));
+        let counters = Arc::new(Counters::default());
+        let (ready_tx, ready_rx) = bounded::<Result<(), String>>(1);
+        let worker_counters = counters.clone();
+        let handle = std::thread::Builder::new()
+            .name("audit-otel-export".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(format!("cannot start the export runtime: {e}")));
+                        return;
+                    }
+                };
+                let exporter = {
+                    let _enter = rt.enter();
+                    make_exporter()
+                };
+                match exporter {
+                    Ok(exporter) => {
+                        let _ = ready_tx.send(Ok(()));
+                        Worker {
+                            rx,
+                            exporter,
+                            rt,
+                            config,
+                            counters: worker_counters,
+                        }
+                        .run();
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            })?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                let _ = handle.join();
+                return Err(std::io::Error::other(e));
+            }
+            Err(_) => {
+                return Err(std::io::Error::other(
+                    "the export thread ended before it was ready",
+                ))
+            }
+        }
+        Ok(AuditExportProcessor {
+            tx,
+            policy: config.when_full,
+            counters,
+            worker: Mutex::new(Some(handle)),
+            empty: empty_record(),
+        })
+    }
+
+    /// A handle on the counters.
+    pub fn stats_handle(&self) -> StatsHandle {
+        StatsHandle {
+            counters: self.counters.clone(),
+            tx: self.tx.clone(),
+        }
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> ExportStats {
+        snapshot(&self.counters, &self.tx)
+    }
+
+    fn control(&self, make: impl FnOnce(Sender<()>) -> Msg, timeout: Duration) -> OTelSdkResult {
+        let (done_tx, done_rx) = bounded(1);
+        self.tx
+            .send_timeout(make(done_tx), timeout)
+            .map_err(|_| OTelSdkError::Timeout(timeout))?;
+        done_rx
+            .recv_timeout(timeout)
+            .map_err(|_| OTelSdkError::Timeout(timeout))
+    }
+}
+
+/// An empty SDK record, to swap with the one being emitted instead of deep-cloning it.
+fn empty_record() -> SdkLogRecord {
+    use opentelemetry::logs::{Logger, LoggerProvider};
+    let provider = SdkLoggerProvider::builder().build();
+    let record = provider.logger("audit-otel").create_log_record();
+    let _ = provider.shutdown();
+    record
+}
+
+impl LogProcessor for AuditExportProcessor {
+    fn emit(&self, data: &mut SdkLogRecord, instrumentation: &InstrumentationScope) {
+        let record = std::mem::replace(data, self.empty.clone());
+        let msg = Msg::Record(Box::new((record, instrumentation.clone())));
+        let sent = match self.policy {
+            FullPolicy::Drop => match self.tx.try_send(msg) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
+            },
+            FullPolicy::Block { max_block } => match self.tx.try_send(msg) {
+                Ok(()) => true,
+                Err(TrySendError::Full(msg)) => match self.tx.send_timeout(msg, max_block) {
+                    Ok(()) => true,
+                    Err(SendTimeoutError::Timeout(_) | SendTimeoutError::Disconnected(_)) => false,
+                },
+                Err(TrySendError::Disconnected(_)) => false,
+            },
+        };
+        if sent {
+            self.counters.queued.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.counters.dropped_full.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.control(Msg::Flush, Duration::from_secs(60))
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        let Some(handle) = self
+            .worker
+            .lock()
+            .map_err(|_| OTelSdkError::AlreadyShutdown)?
+            .take()
+        else {
+            return Err(OTelSdkError::AlreadyShutdown);
+        };
+        let r = self.control(Msg::Shutdown, timeout);
+        if r.is_ok() {
+            let _ = handle.join();
+        }
+        r
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        let _ = self.tx.send(Msg::Resource(resource.clone()));
+    }
+}
+
+struct Worker<E: LogExporter> {
+    rx: Receiver<Msg>,
+    exporter: E,
+    rt: tokio::runtime::Runtime,
+    config: QueueConfig,
+    counters: Arc<Counters>,
+}
+
+impl<E: LogExporter> Worker<E> {
+    fn run(mut self) {
+        let mut batch: Vec<(SdkLogRecord, InstrumentationScope)> =
+            Vec::with_capacity(self.config.max_batch);
+        let mut oldest: Option<Instant> = None;
+        loop {
+            let wait = match oldest {
+                Some(t) => self.config.max_batch_age.saturating_sub(t.elapsed()),
+                None => Duration::from_secs(3600),
+            };
+            match self.rx.recv_timeout(wait) {
+                Ok(Msg::Record(r)) => {
+                    oldest.get_or_insert_with(Instant::now);
+                    batch.push(*r);
+                    if batch.len() >= self.config.max_batch {
+                        self.export(&mut batch);
+                        oldest = None;
+                    }
+                }
+                Ok(Msg::Resource(res)) => self.exporter.set_resource(&res),
+                Ok(Msg::Flush(done)) => {
+                    self.export(&mut batch);
+                    oldest = None;
+                    let _ = done.send(());
+                }
+                Ok(Msg::Shutdown(done)) => {
+                    self.export(&mut batch);
+                    let _ = self.exporter.shutdown();
+                    let _ = done.send(());
+                    return;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    self.export(&mut batch);
+                    oldest = None;
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.export(&mut batch);
+                    let _ = self.exporter.shutdown();
+                    return;
+                }
+            }
+        }
+    }
+
+    fn export(&mut self, batch: &mut Vec<(SdkLogRecord, InstrumentationScope)>) {
+        if batch.is_empty() {
+            return;
+        }
+        let n = batch.len() as u64;
+        let refs: Vec<(&SdkLogRecord, &InstrumentationScope)> =
+            batch.iter().map(|b| (&b.0, &b.1)).collect();
+        let mut delay = self.config.retry_backoff;
+        let mut attempt = 1;
+        loop {
+            let result = self.rt.block_on(self.exporter.export(LogBatch::new(&refs)));
+            match result {
+                Ok(()) => {
+                    self.counters.exported.fetch_add(n, Ordering::Relaxed);
+                    break;
+                }
+                Err(e) if attempt < self.config.max_attempts => {
+                    self.counters.retries.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(target: "audit_otel::export", attempt, error = %e, "Export failed; retrying.");
+                    std::thread::sleep(delay);
+                    delay = delay.saturating_mul(2);
+                    attempt += 1;
+                }
+                Err(e) => {
+                    self.counters.failed.fetch_add(n, Ordering::Relaxed);
+                    tracing::warn!(target: "audit_otel::export", records = n, attempts = attempt, error = %e, "Export failed; records counted as failed.");
+                    break;
+                }
+            }
+        }
+        drop(refs);
+        batch.clear();
+    }
+}
