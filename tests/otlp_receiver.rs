@@ -100,6 +100,36 @@ impl HttpResponse {
     }
 }
 
+fn request_bytes(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+fn complete_response(raw: &[u8]) -> std::io::Result<HttpResponse> {
+    if !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "connection closed without a response",
+        ));
+    }
+    Ok(parse_response(raw))
+}
+
 /// One request on a fresh connection (`Connection: close`), the response read to EOF.
 async fn http_request(
     addr: SocketAddr,
@@ -109,25 +139,29 @@ async fn http_request(
     body: &[u8],
 ) -> std::io::Result<HttpResponse> {
     let mut stream = TcpStream::connect(addr).await?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body).await?;
+    stream
+        .write_all(&request_bytes(addr, method, path, headers, body))
+        .await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
-    if !raw.windows(4).any(|w| w == b"\r\n\r\n") {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::UnexpectedEof,
-            "connection closed without a response",
-        ));
-    }
-    Ok(parse_response(&raw))
+    complete_response(&raw)
+}
+
+/// [`http_request`] with blocking std sockets.
+fn http_request_blocking(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<HttpResponse> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(WAIT))?;
+    stream.write_all(&request_bytes(addr, method, path, headers, body))?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    complete_response(&raw)
 }
 
 fn parse_response(raw: &[u8]) -> HttpResponse {
@@ -964,4 +998,122 @@ async fn million_record_burst_is_counted_exactly() {
         "{total} records in {elapsed:?}; uids collected in {:?}",
         started.elapsed() - elapsed
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocking use
+
+#[test]
+fn blocking_api_works_without_any_runtime() {
+    let receiver = OtlpReceiver::start_blocking().unwrap();
+    let post = |prefix: &str| {
+        http_request_blocking(
+            receiver.http_addr(),
+            "POST",
+            "/v1/logs",
+            &[("Content-Type", "application/x-protobuf")],
+            &request(prefix, 2).encode_to_vec(),
+        )
+    };
+    assert_eq!(post("s1").unwrap().status, 200);
+    assert!(receiver.wait_for_records_blocking(2, WAIT));
+    assert!(!receiver.wait_for_records_blocking(3, Duration::from_millis(50)));
+
+    receiver.shutdown_blocking();
+    assert!(post("lost").is_err());
+    receiver.restart_blocking().unwrap();
+    assert_eq!(post("s2").unwrap().status, 200);
+    assert_eq!(
+        receiver.record_uids(),
+        [uids("s1", 2), uids("s2", 2)].concat()
+    );
+}
+
+/// The servers run on the receiver's own runtime: blocking the (single) test thread, as a
+/// synchronous SDK `force_flush` would, does not stall them.
+#[tokio::test(flavor = "current_thread")]
+async fn blocking_the_test_thread_does_not_stall_the_receiver() {
+    let receiver = OtlpReceiver::start().await.unwrap();
+    let response = http_request_blocking(
+        receiver.http_addr(),
+        "POST",
+        "/v1/logs",
+        &[("Content-Type", "application/x-protobuf")],
+        &request("sync", 3).encode_to_vec(),
+    )
+    .unwrap();
+    assert_eq!(response.status, 200);
+    assert_eq!(receiver.record_count(), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The OpenTelemetry SDK's own OTLP exporters (the ones the tracing layer uses)
+
+#[cfg(feature = "layer")]
+mod sdk_exporters {
+    use super::*;
+    use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
+    use opentelemetry_otlp::{LogExporter, Protocol, WithExportConfig};
+    use opentelemetry_sdk::logs::SdkLoggerProvider;
+
+    fn emit(provider: &SdkLoggerProvider, uids: &[&str]) {
+        let logger = provider.logger("audit-otel");
+        for uid in uids {
+            let mut record = logger.create_log_record();
+            record.set_body("user.login".into());
+            record.add_attribute("log.record.uid", uid.to_string());
+            logger.emit(record);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn opentelemetry_otlp_grpc_exporter_delivers_to_the_receiver() {
+        let receiver = OtlpReceiver::start().await.unwrap();
+        let exporter = LogExporter::builder()
+            .with_tonic()
+            .with_endpoint(receiver.grpc_endpoint())
+            .build()
+            .unwrap();
+        let provider = SdkLoggerProvider::builder()
+            .with_batch_exporter(exporter)
+            .build();
+        emit(&provider, &["g1", "g2", "g3"]);
+        let flushing = provider.clone();
+        tokio::task::spawn_blocking(move || flushing.force_flush())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(receiver.wait_for_records(3, WAIT).await);
+        assert_eq!(receiver.record_uids(), ["g1", "g2", "g3"]);
+        let records = receiver.records();
+        assert_eq!(records[0].scope_name, "audit-otel");
+        assert_eq!(records[0].body_str(), Some("user.login"));
+        assert!(records[0].resource_str("service.name").is_some());
+        assert_eq!(receiver.requests()[0].transport, Transport::Grpc);
+        tokio::task::spawn_blocking(move || provider.shutdown())
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    /// The SDK's HTTP exporter uses a programmatic endpoint as is: give it the full logs URL.
+    #[test]
+    fn opentelemetry_otlp_http_exporter_delivers_to_the_receiver() {
+        let receiver = OtlpReceiver::start_blocking().unwrap();
+        let exporter = LogExporter::builder()
+            .with_http()
+            .with_endpoint(receiver.http_logs_url())
+            .with_protocol(Protocol::HttpBinary)
+            .build()
+            .unwrap();
+        let provider = SdkLoggerProvider::builder()
+            .with_batch_exporter(exporter)
+            .build();
+        emit(&provider, &["h1", "h2"]);
+        provider.force_flush().unwrap();
+        assert!(receiver.wait_for_records_blocking(2, WAIT));
+        assert_eq!(receiver.record_uids(), ["h1", "h2"]);
+        assert_eq!(receiver.requests()[0].transport, Transport::HttpProtobuf);
+        provider.shutdown().unwrap();
+    }
 }

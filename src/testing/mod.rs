@@ -11,9 +11,11 @@
 //!   in the request's encoding; `415` for other content types or encodings, `400` for bodies
 //!   that do not decode (with a `google.rpc.Status` body, as the spec asks).
 //!
-//! Exporters are pointed at [`OtlpReceiver::grpc_endpoint`] or [`OtlpReceiver::http_endpoint`]
-//! (OTLP/HTTP exporters append `/v1/logs` themselves; [`OtlpReceiver::http_logs_url`] is the full
-//! URL for clients that do not).
+//! Exporters are pointed at [`OtlpReceiver::grpc_endpoint`] for gRPC. For HTTP, mind which kind
+//! of endpoint the exporter takes: a *base* endpoint, to which `/v1/logs` is appended
+//! (`OTEL_EXPORTER_OTLP_ENDPOINT`, collector exporters), is [`OtlpReceiver::http_endpoint`]; a
+//! full URL used as is (`opentelemetry-otlp`'s `with_endpoint` on its HTTP exporter,
+//! `OTEL_EXPORTER_OTLP_LOGS_ENDPOINT`) is [`OtlpReceiver::http_logs_url`].
 //!
 //! ## What it keeps
 //!
@@ -37,8 +39,17 @@
 //! a crashed collector would; [`OtlpReceiver::restart`] brings the same receiver (same ports,
 //! same store) back, and [`OtlpReceiver::start_on`] starts a fresh one on given addresses.
 //!
-//! Dropping the last handle shuts the servers down too (without waiting; call
-//! [`OtlpReceiver::shutdown`] when the ports must be free again right away).
+//! Dropping the last handle shuts the servers down too.
+//!
+//! ## Its own runtime
+//!
+//! The servers run on a small Tokio runtime of their own, not on the caller's. So a test on a
+//! current-thread runtime (the `#[tokio::test]` default) may block its thread — say, in a
+//! synchronous `force_flush` of an OpenTelemetry SDK logger provider whose exporter is talking
+//! to this receiver — without deadlocking it. Tests without any runtime can use the blocking
+//! variants ([`OtlpReceiver::start_blocking`], [`OtlpReceiver::wait_for_records_blocking`],
+//! [`OtlpReceiver::shutdown_blocking`], [`OtlpReceiver::restart_blocking`]); the async methods
+//! work from any executor.
 //!
 //! ## Example
 //!
@@ -68,12 +79,14 @@
 //! ```
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use tokio::runtime::{Handle, Runtime};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
@@ -90,7 +103,7 @@ pub use rpc_status::grpc_retry_delay;
 pub use types::{Behavior, Received, ReceivedRecord, ReceiverStats, Transport, TransportStats};
 
 use conn::{accept_loop, killed, GrpcIncoming, HttpIncoming};
-use store::Shared;
+use store::{Counts, Shared};
 
 /// Default largest accepted request: 64 MiB (decoded, and decompressed for gzip).
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024 * 1024;
@@ -113,6 +126,29 @@ struct Inner {
     http_addr: SocketAddr,
     /// The running servers, if up. An async mutex so that shutdown/restart are serialized.
     running: tokio::sync::Mutex<Option<Running>>,
+    /// The receiver's own runtime; `None` only while dropping.
+    runtime: Option<Runtime>,
+}
+
+impl Inner {
+    fn handle(&self) -> &Handle {
+        self.runtime
+            .as_ref()
+            .expect("the receiver runtime lives as long as the receiver")
+            .handle()
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Flip the kill switch, then cancel every task without waiting (this may run inside
+        // another runtime, where blocking is not allowed). Cancelling drops the listeners and
+        // connections, so the ports are freed at once.
+        self.running.get_mut().take();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 /// The servers' tasks and their kill switch (flipped on drop).
@@ -128,7 +164,8 @@ impl Drop for Running {
 }
 
 impl Running {
-    /// Flips the kill switch and waits for every task to end (aborting laggards).
+    /// Flips the kill switch and waits for every task to end (aborting laggards). Runs on the
+    /// receiver runtime.
     async fn stop(mut self) {
         self.kill.send_replace(true);
         for mut task in std::mem::take(&mut self.tasks) {
@@ -143,6 +180,34 @@ impl Running {
     }
 }
 
+/// Runs `future` on the receiver runtime and waits for it from async code (any executor).
+async fn on_runtime<F>(handle: &Handle, future: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match handle.spawn(future).await {
+        Ok(output) => output,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => panic!("the OTLP test receiver runtime is gone: {e}"),
+    }
+}
+
+/// Runs `future` on the receiver runtime and blocks the calling thread until it is done.
+/// Must not be called from the receiver runtime's own threads.
+fn on_runtime_blocking<F>(handle: &Handle, future: F) -> F::Output
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    handle.spawn(async move {
+        let _ = tx.send(future.await);
+    });
+    rx.recv()
+        .expect("the OTLP test receiver task finished without an answer")
+}
+
 /// Options for an [`OtlpReceiver`]; from [`OtlpReceiver::builder`].
 #[derive(Debug, Clone)]
 pub struct OtlpReceiverBuilder {
@@ -151,6 +216,7 @@ pub struct OtlpReceiverBuilder {
     behavior: Behavior,
     max_message_size: usize,
     store_requests: bool,
+    worker_threads: usize,
 }
 
 impl Default for OtlpReceiverBuilder {
@@ -162,6 +228,7 @@ impl Default for OtlpReceiverBuilder {
             behavior: Behavior::Accept,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             store_requests: true,
+            worker_threads: 2,
         }
     }
 }
@@ -201,32 +268,74 @@ impl OtlpReceiverBuilder {
         self
     }
 
-    /// Binds both servers and starts serving (on the current Tokio runtime).
-    pub async fn start(self) -> io::Result<OtlpReceiver> {
+    /// Worker threads of the receiver's own runtime (default 2, at least 1). More lets the
+    /// receiver decode concurrent requests in parallel in throughput tests.
+    pub fn worker_threads(mut self, threads: usize) -> Self {
+        self.worker_threads = threads.max(1);
+        self
+    }
+
+    fn prepare(self) -> io::Result<(Runtime, Arc<Shared>, SocketAddr, SocketAddr)> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(self.worker_threads)
+            .thread_name("otlp-test-receiver")
+            .enable_all()
+            .build()?;
         let shared = Arc::new(Shared::new(
             self.behavior,
             self.store_requests,
             self.max_message_size,
         ));
-        let (running, grpc_addr, http_addr) =
-            launch(&shared, self.grpc_addr, self.http_addr).await?;
+        Ok((runtime, shared, self.grpc_addr, self.http_addr))
+    }
+
+    fn finish(
+        runtime: Runtime,
+        shared: Arc<Shared>,
+        launched: io::Result<(Running, SocketAddr, SocketAddr)>,
+    ) -> io::Result<OtlpReceiver> {
+        let (running, grpc_addr, http_addr) = match launched {
+            Ok(launched) => launched,
+            Err(e) => {
+                runtime.shutdown_background();
+                return Err(e);
+            }
+        };
         Ok(OtlpReceiver {
             inner: Arc::new(Inner {
                 shared,
                 grpc_addr,
                 http_addr,
                 running: tokio::sync::Mutex::new(Some(running)),
+                runtime: Some(runtime),
             }),
         })
     }
+
+    /// Binds both servers and starts serving. Callable from any async context.
+    pub async fn start(self) -> io::Result<OtlpReceiver> {
+        let (runtime, shared, grpc, http) = self.prepare()?;
+        let launched = on_runtime(runtime.handle(), launch(Arc::clone(&shared), grpc, http)).await;
+        Self::finish(runtime, shared, launched)
+    }
+
+    /// [`start`](Self::start) for synchronous tests: blocks until both servers listen.
+    pub fn start_blocking(self) -> io::Result<OtlpReceiver> {
+        let (runtime, shared, grpc, http) = self.prepare()?;
+        let launched =
+            on_runtime_blocking(runtime.handle(), launch(Arc::clone(&shared), grpc, http));
+        Self::finish(runtime, shared, launched)
+    }
 }
 
-/// Binds both listeners and spawns the accept loops and servers.
+/// Binds both listeners and spawns the accept loops and servers (on the current runtime, the
+/// receiver's).
 async fn launch(
-    shared: &Arc<Shared>,
+    shared: Arc<Shared>,
     grpc_addr: SocketAddr,
     http_addr: SocketAddr,
 ) -> io::Result<(Running, SocketAddr, SocketAddr)> {
+    // Tokio sets SO_REUSEADDR, so ports freed by a shutdown can be bound again at once.
     let grpc_listener = TcpListener::bind(grpc_addr).await?;
     let http_listener = TcpListener::bind(http_addr).await?;
     let grpc_addr = grpc_listener.local_addr()?;
@@ -250,7 +359,7 @@ async fn launch(
         Arc::clone(&shared.http_wire_bytes),
     )));
 
-    let grpc_service = grpc::service(Arc::clone(shared));
+    let grpc_service = grpc::service(Arc::clone(&shared));
     let grpc_stop = killed(kill_rx.clone());
     tasks.push(tokio::spawn(async move {
         let _ = tonic::transport::Server::builder()
@@ -259,7 +368,7 @@ async fn launch(
             .await;
     }));
 
-    let router = http::router(Arc::clone(shared));
+    let router = http::router(shared);
     let http_stop = killed(kill_rx);
     let incoming = HttpIncoming {
         connections: http_rx,
@@ -274,10 +383,25 @@ async fn launch(
     Ok((Running { kill, tasks }, grpc_addr, http_addr))
 }
 
+/// Waits until `reached` holds for the counts, or the timeout passes (on the receiver runtime).
+async fn wait_counts(
+    mut counts: watch::Receiver<Counts>,
+    timeout: Duration,
+    reached: impl Fn(&Counts) -> bool + Send + 'static,
+) -> bool {
+    let waited = tokio::time::timeout(timeout, counts.wait_for(|c| reached(c))).await;
+    matches!(waited, Ok(Ok(_)))
+}
+
 impl OtlpReceiver {
     /// Starts a receiver on free loopback ports, accepting everything.
     pub async fn start() -> io::Result<OtlpReceiver> {
         Self::builder().start().await
+    }
+
+    /// [`start`](Self::start) for synchronous tests.
+    pub fn start_blocking() -> io::Result<OtlpReceiver> {
+        Self::builder().start_blocking()
     }
 
     /// Starts a fresh receiver (empty store) on the given addresses, e.g. those of a receiver
@@ -310,8 +434,10 @@ impl OtlpReceiver {
         format!("http://{}", self.inner.grpc_addr)
     }
 
-    /// The OTLP/HTTP base endpoint, `http://127.0.0.1:PORT`, to which exporters append
-    /// `/v1/logs`.
+    /// The OTLP/HTTP base endpoint, `http://127.0.0.1:PORT`, for exporters that append
+    /// `/v1/logs` themselves (as with `OTEL_EXPORTER_OTLP_ENDPOINT`). `opentelemetry-otlp`'s
+    /// HTTP exporter uses an endpoint given with `with_endpoint` as is: give it
+    /// [`http_logs_url`](Self::http_logs_url).
     pub fn http_endpoint(&self) -> String {
         format!("http://{}", self.inner.http_addr)
     }
@@ -389,16 +515,23 @@ impl OtlpReceiver {
 
     /// Waits until at least `n` records have been accepted; `false` if `timeout` passes first.
     pub async fn wait_for_records(&self, n: usize, timeout: Duration) -> bool {
-        let mut counts = self.inner.shared.subscribe();
-        let reached = tokio::time::timeout(timeout, counts.wait_for(|c| c.records >= n)).await;
-        matches!(reached, Ok(Ok(_)))
+        let counts = self.inner.shared.subscribe();
+        let wait = wait_counts(counts, timeout, move |c| c.records >= n);
+        on_runtime(self.inner.handle(), wait).await
+    }
+
+    /// [`wait_for_records`](Self::wait_for_records), blocking the calling thread.
+    pub fn wait_for_records_blocking(&self, n: usize, timeout: Duration) -> bool {
+        let counts = self.inner.shared.subscribe();
+        let wait = wait_counts(counts, timeout, move |c| c.records >= n);
+        on_runtime_blocking(self.inner.handle(), wait)
     }
 
     /// Waits until at least `n` requests have been accepted; `false` if `timeout` passes first.
     pub async fn wait_for_requests(&self, n: usize, timeout: Duration) -> bool {
-        let mut counts = self.inner.shared.subscribe();
-        let reached = tokio::time::timeout(timeout, counts.wait_for(|c| c.requests >= n)).await;
-        matches!(reached, Ok(Ok(_)))
+        let counts = self.inner.shared.subscribe();
+        let wait = wait_counts(counts, timeout, move |c| c.requests >= n);
+        on_runtime(self.inner.handle(), wait).await
     }
 
     /// Forgets the stored requests and resets the counts (not the [`stats`](Self::stats)).
@@ -433,7 +566,15 @@ impl OtlpReceiver {
     pub async fn shutdown(&self) {
         let mut running = self.inner.running.lock().await;
         if let Some(servers) = running.take() {
-            servers.stop().await;
+            on_runtime(self.inner.handle(), servers.stop()).await;
+        }
+    }
+
+    /// [`shutdown`](Self::shutdown), blocking the calling thread (not for async code).
+    pub fn shutdown_blocking(&self) {
+        let mut running = self.inner.running.blocking_lock();
+        if let Some(servers) = running.take() {
+            on_runtime_blocking(self.inner.handle(), servers.stop());
         }
     }
 
@@ -442,15 +583,33 @@ impl OtlpReceiver {
     /// taken meanwhile.
     pub async fn restart(&self) -> io::Result<()> {
         let mut running = self.inner.running.lock().await;
+        let handle = self.inner.handle();
         if let Some(servers) = running.take() {
-            servers.stop().await;
+            on_runtime(handle, servers.stop()).await;
         }
-        let (servers, _, _) = launch(
-            &self.inner.shared,
+        let relaunch = launch(
+            Arc::clone(&self.inner.shared),
             self.inner.grpc_addr,
             self.inner.http_addr,
-        )
-        .await?;
+        );
+        let (servers, _, _) = on_runtime(handle, relaunch).await?;
+        *running = Some(servers);
+        Ok(())
+    }
+
+    /// [`restart`](Self::restart), blocking the calling thread (not for async code).
+    pub fn restart_blocking(&self) -> io::Result<()> {
+        let mut running = self.inner.running.blocking_lock();
+        let handle = self.inner.handle();
+        if let Some(servers) = running.take() {
+            on_runtime_blocking(handle, servers.stop());
+        }
+        let relaunch = launch(
+            Arc::clone(&self.inner.shared),
+            self.inner.grpc_addr,
+            self.inner.http_addr,
+        );
+        let (servers, _, _) = on_runtime_blocking(handle, relaunch)?;
         *running = Some(servers);
         Ok(())
     }
