@@ -22,6 +22,10 @@ use audit_otel::pipeline::Pipeline;
 use audit_otel::redact::EventScope;
 use audit_otel::AuditEvent;
 
+// The processor hands records between threads; glibc's allocator serializes those frees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "audit-otel",

@@ -19,9 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{
-    bounded, Receiver, RecvTimeoutError, SendTimeoutError, Sender, TrySendError,
-};
+use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender, TryRecvError, TrySendError};
 use opentelemetry::InstrumentationScope;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::logs::{
@@ -111,6 +109,9 @@ enum Msg {
 /// The `LogProcessor` of the audit layer. Generic over the exporter only at construction.
 pub struct AuditExportProcessor {
     tx: Sender<Msg>,
+    /// The worker, to wake when a batch is ready (it does not wake per record).
+    worker_thread: std::thread::Thread,
+    max_batch: usize,
     policy: FullPolicy,
     counters: Arc<Counters>,
     worker: Mutex<Option<JoinHandle<()>>>,
@@ -211,6 +212,8 @@ impl AuditExportProcessor {
         }
         Ok(AuditExportProcessor {
             tx,
+            worker_thread: handle.thread().clone(),
+            max_batch: config.max_batch.max(1),
             policy: config.when_full,
             counters,
             worker: Mutex::new(Some(handle)),
@@ -233,9 +236,11 @@ impl AuditExportProcessor {
 
     fn control(&self, make: impl FnOnce(Sender<()>) -> Msg, timeout: Duration) -> OTelSdkResult {
         let (done_tx, done_rx) = bounded(1);
+        self.worker_thread.unpark();
         self.tx
             .send_timeout(make(done_tx), timeout)
             .map_err(|_| OTelSdkError::Timeout(timeout))?;
+        self.worker_thread.unpark();
         done_rx
             .recv_timeout(timeout)
             .map_err(|_| OTelSdkError::Timeout(timeout))
@@ -262,13 +267,21 @@ impl LogProcessor for AuditExportProcessor {
             },
             FullPolicy::Block { max_block } => match self.tx.try_send(msg) {
                 Ok(()) => true,
-                Err(TrySendError::Full(msg)) => match self.tx.send_timeout(msg, max_block) {
-                    Ok(()) => true,
-                    Err(SendTimeoutError::Timeout(_) | SendTimeoutError::Disconnected(_)) => false,
-                },
+                Err(TrySendError::Full(msg)) => {
+                    self.worker_thread.unpark();
+                    match self.tx.send_timeout(msg, max_block) {
+                        Ok(()) => true,
+                        Err(SendTimeoutError::Timeout(_) | SendTimeoutError::Disconnected(_)) => {
+                            false
+                        }
+                    }
+                }
                 Err(TrySendError::Disconnected(_)) => false,
             },
         };
+        if self.tx.len() >= self.max_batch {
+            self.worker_thread.unpark();
+        }
         if sent {
             self.counters.queued.fetch_add(1, Ordering::Relaxed);
         } else {
@@ -298,6 +311,7 @@ impl LogProcessor for AuditExportProcessor {
 
     fn set_resource(&mut self, resource: &Resource) {
         let _ = self.tx.send(Msg::Resource(resource.clone()));
+        self.worker_thread.unpark();
     }
 }
 
@@ -310,46 +324,53 @@ struct Worker<E: LogExporter> {
 }
 
 impl<E: LogExporter> Worker<E> {
+    /// Drains the queue, exports full batches, and sleeps (parked) until a batch is due: the
+    /// emitters wake it only when a batch is ready, never per record.
     fn run(mut self) {
         let mut batch: Vec<(SdkLogRecord, InstrumentationScope)> =
             Vec::with_capacity(self.config.max_batch);
         let mut oldest: Option<Instant> = None;
         loop {
-            let wait = match oldest {
-                Some(t) => self.config.max_batch_age.saturating_sub(t.elapsed()),
-                None => Duration::from_secs(3600),
-            };
-            match self.rx.recv_timeout(wait) {
-                Ok(Msg::Record(r)) => {
-                    oldest.get_or_insert_with(Instant::now);
-                    batch.push(*r);
-                    if batch.len() >= self.config.max_batch {
+            loop {
+                match self.rx.try_recv() {
+                    Ok(Msg::Record(r)) => {
+                        oldest.get_or_insert_with(Instant::now);
+                        batch.push(*r);
+                        if batch.len() >= self.config.max_batch {
+                            self.export(&mut batch);
+                            oldest = None;
+                        }
+                    }
+                    Ok(Msg::Resource(res)) => self.exporter.set_resource(&res),
+                    Ok(Msg::Flush(done)) => {
                         self.export(&mut batch);
                         oldest = None;
+                        let _ = done.send(());
+                    }
+                    Ok(Msg::Shutdown(done)) => {
+                        self.export(&mut batch);
+                        let _ = self.exporter.shutdown();
+                        let _ = done.send(());
+                        return;
+                    }
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        self.export(&mut batch);
+                        let _ = self.exporter.shutdown();
+                        return;
                     }
                 }
-                Ok(Msg::Resource(res)) => self.exporter.set_resource(&res),
-                Ok(Msg::Flush(done)) => {
-                    self.export(&mut batch);
-                    oldest = None;
-                    let _ = done.send(());
-                }
-                Ok(Msg::Shutdown(done)) => {
-                    self.export(&mut batch);
-                    let _ = self.exporter.shutdown();
-                    let _ = done.send(());
-                    return;
-                }
-                Err(RecvTimeoutError::Timeout) => {
-                    self.export(&mut batch);
-                    oldest = None;
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.export(&mut batch);
-                    let _ = self.exporter.shutdown();
-                    return;
-                }
             }
+            let wait = match oldest {
+                Some(t) if t.elapsed() >= self.config.max_batch_age => {
+                    self.export(&mut batch);
+                    oldest = None;
+                    continue;
+                }
+                Some(t) => self.config.max_batch_age - t.elapsed(),
+                None => self.config.max_batch_age,
+            };
+            std::thread::park_timeout(wait);
         }
     }
 

@@ -77,7 +77,7 @@ impl Detector {
                 r"(?i)[\p{L}\p{N}._%+\-']*[\p{L}\p{N}_%+\-](?:@|%40)[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}"
             }
             Detector::Phone => {
-                r"(?:\+|%2[bB]|\b00)[1-9](?:[ .\-]?\(?\d{1,4}\)?){2,6}(?:[ .\-]?\d{1,4})?"
+                r"(?:\+|%2[bB])[1-9](?:[ .\-]?\(?\d{1,4}\)?){2,6}(?:[ .\-]?\d{1,4})?"
             }
             Detector::Ipv4 => {
                 r"\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b"
@@ -120,6 +120,83 @@ impl Detector {
                 (8..=15).contains(&digits)
             }
             _ => true,
+        }
+    }
+}
+
+/// What one pass over a string's bytes tells about which detectors could match it. Most
+/// strings in audit events (ids, timestamps, enum values) rule every detector out, so the
+/// regexes run only where they can find something.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Features {
+    at: bool,
+    plus: bool,
+    percent: bool,
+    eq: bool,
+    query_delim: bool,
+    double_colon: bool,
+    colons: u32,
+    dots: u32,
+    digits: u32,
+    max_digit_run: u32,
+    /// Longest run of digits separated at most by single spaces or dashes.
+    max_card_run: u32,
+    letters: bool,
+}
+
+impl Features {
+    pub(crate) fn of(s: &str) -> Features {
+        let mut f = Features::default();
+        let mut run = 0;
+        let mut card = 0;
+        let mut prev = 0u8;
+        for &b in s.as_bytes() {
+            match b {
+                b'0'..=b'9' => {
+                    f.digits += 1;
+                    run += 1;
+                    card += 1;
+                    f.max_digit_run = f.max_digit_run.max(run);
+                    f.max_card_run = f.max_card_run.max(card);
+                }
+                _ => {
+                    run = 0;
+                    if !(matches!(b, b' ' | b'-') && prev.is_ascii_digit()) {
+                        card = 0;
+                    }
+                    match b {
+                        b'@' => f.at = true,
+                        b'+' => f.plus = true,
+                        b'%' => f.percent = true,
+                        b'=' => f.eq = true,
+                        b'?' | b'&' | b'#' | b';' => f.query_delim = true,
+                        b':' => {
+                            f.colons += 1;
+                            f.double_colon |= prev == b':';
+                        }
+                        b'.' => f.dots += 1,
+                        b'a'..=b'z' | b'A'..=b'Z' => f.letters = true,
+                        _ => {}
+                    }
+                }
+            }
+            prev = b;
+        }
+        f
+    }
+
+    /// Whether `d` could match a string with these features (no false negatives).
+    pub(crate) fn possible(&self, d: Detector) -> bool {
+        match d {
+            Detector::Email => self.at || self.percent,
+            Detector::Phone => (self.plus || self.percent) && self.digits >= 8,
+            Detector::Ipv4 => self.dots >= 3 && self.digits >= 4,
+            Detector::Ipv6 => self.double_colon || self.colons >= 7,
+            Detector::CreditCard => self.max_card_run >= 13,
+            Detector::Jwt => self.dots >= 2 && self.letters,
+            Detector::ApiToken => self.letters,
+            Detector::UrlSecret => self.eq && self.query_delim,
+            Detector::OtpCode => self.max_digit_run >= 3 && self.letters,
         }
     }
 }
@@ -333,6 +410,46 @@ mod tests {
             vec!["123 456"]
         );
         assert!(hits(Detector::OtpCode, "order 135636 shipped").is_empty());
+    }
+
+    #[test]
+    fn prefilters_never_hide_a_match() {
+        let samples = [
+            "mail Zoë.O'Neil+x@mail.example.co.uk now",
+            "https://x/cb?login_hint=alice%40example.com&a=1",
+            "+1 (415) 555-0101",
+            "%2B447700900123",
+            "from 203.0.113.7:443",
+            "ip 2001:db8::1 x",
+            "2001:0db8:85a3:0000:0000:8a2e:0370:7334",
+            "card 4111 1111 1111 1111 ok",
+            "token=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl",
+            "Authorization: Bearer abcDEF123456789xyz",
+            "key sk_live_abcdefghijklmnop",
+            "AKIAABCDEFGHIJKLMNOP",
+            "https://h/reset?code=FCV6INOZ4CAFLWPC",
+            "135636 is your verification code.",
+            "verification code is 123 456",
+            "3099fdf5-ab99-454a-a901-e35cd47d380d",
+            "2025-05-05T16:43:27.699087Z",
+        ];
+        for s in samples {
+            let f = Features::of(s);
+            for d in Detector::ALL {
+                let found = !hits(d, s).is_empty();
+                assert!(
+                    !found || f.possible(d),
+                    "{d:?} matches {s:?} but the prefilter says no"
+                );
+            }
+        }
+        // And the common strings are ruled out for the costly detectors.
+        let f = Features::of("2025-05-05T16:43:27.699087Z");
+        assert!(
+            !f.possible(Detector::Ipv6)
+                && !f.possible(Detector::Email)
+                && !f.possible(Detector::CreditCard)
+        );
     }
 
     #[test]

@@ -49,7 +49,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 use serde_json::{Map, Value};
 
 pub use action::{is_pseudonym, Pseudonymizer, MASK};
@@ -63,7 +63,7 @@ use crate::catalog::{activity_type_of, Category};
 use crate::event::AuditEvent;
 use action::Action;
 use detect::ValueMatcher;
-use path::{PathPattern, Step};
+use path::{PathPattern, PathTrie, Step};
 
 /// A redaction configuration problem, naming the rule, the field and the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,14 +172,25 @@ struct Rule {
     selector: Selector,
     scope: Scope,
     action: Action,
+    /// The rule's paths (selectors of a field rule, scope of a value rule), merged.
+    trie: Option<PathTrie>,
     fired: AtomicU64,
 }
 
 impl Rule {
-    fn paths(&self) -> &[PathPattern] {
+    fn is_key_rule(&self) -> bool {
+        matches!(&self.selector, Selector::Field { key, key_like, .. } if key.is_some() || !key_like.is_empty())
+    }
+
+    fn key_matches(&self, key: &str, normalized: &str) -> bool {
         match &self.selector {
-            Selector::Field { paths, .. } => paths,
-            Selector::Value { within, .. } => within,
+            Selector::Field {
+                key: re, key_like, ..
+            } => {
+                re.as_ref().is_some_and(|re| re.is_match(key))
+                    || key_like.iter().any(|w| normalized.contains(w.as_str()))
+            }
+            Selector::Value { .. } => false,
         }
     }
 
@@ -194,10 +205,12 @@ pub struct Redactor {
     rules: Vec<Rule>,
     allow: Option<Vec<PathPattern>>,
     pseudonymizer: Pseudonymizer,
-    /// Any value matcher at all matches: a one-pass filter before the per-rule scans.
-    value_filter: Option<RegexSet>,
     /// Strings shorter than this cannot match any value matcher.
     min_value_len: usize,
+    /// Identifies this rule set in the per-thread key cache.
+    id: u64,
+    /// Whether the key cache applies (at most 64 rules).
+    cache_keys: bool,
     /// Keys that name identifiers in unparsed input ([`Redactor::redact_unparsed`]).
     id_keys: Regex,
     /// Shapes of identifier values kept in unparsed input: UUIDs, hex ids, tracking ids, type
@@ -205,13 +218,15 @@ pub struct Redactor {
     id_values: Regex,
 }
 
-/// A path state while walking: rule, path of the rule, position in the path.
+/// A path state while walking: a rule and a node of its path trie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct State {
     rule: u32,
-    path: u16,
-    pos: u16,
+    node: u32,
 }
+
+/// Distinguishes rule sets in the per-thread key cache.
+static NEXT_REDACTOR_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Default for Redactor {
     /// The built-in rules with a per-process key.
@@ -301,12 +316,10 @@ impl Redactor {
         if !errors.is_empty() {
             return Err(RedactionConfigErrors(errors));
         }
-        let mut patterns = Vec::new();
         let mut min_value_len = usize::MAX;
         for r in &rules {
             if let Selector::Value { matchers, .. } = &r.selector {
                 for m in matchers {
-                    patterns.push(m.regex.as_str().to_owned());
                     min_value_len = min_value_len.min(match m.detector {
                         Some(_) => 4,
                         None => 1,
@@ -314,17 +327,14 @@ impl Redactor {
                 }
             }
         }
-        let value_filter = if patterns.is_empty() {
-            None
-        } else {
-            Some(RegexSet::new(&patterns).expect("each pattern compiled on its own"))
-        };
+        let cache_keys = rules.len() <= 64;
         Ok(Redactor {
             rules,
             allow,
             pseudonymizer,
-            value_filter,
             min_value_len,
+            id: NEXT_REDACTOR_ID.fetch_add(1, Ordering::Relaxed),
+            cache_keys,
             id_keys: Regex::new(
                 r"^(id|seq|type|timestamp|user_id|triggered_by|app_id|client_id|clientID|tracking_id|actor_user_id|session_id|created_at|updated_at|activityType|createdAt|is_[a-z_]+)$",
             )
@@ -535,12 +545,18 @@ fn compile_rule(rc: &RuleConfig, index: usize) -> Result<Rule, Vec<RedactionConf
             })
             .collect(),
     };
+    let trie = match &selector {
+        Selector::Field { paths, .. } | Selector::Value { within: paths, .. } => {
+            (!paths.is_empty()).then(|| PathTrie::new(paths))
+        }
+    };
     match (errors.is_empty(), action) {
         (true, Some(action)) => Ok(Rule {
             name: rc.name.clone(),
             selector,
             scope,
             action,
+            trie,
             fired: AtomicU64::new(0),
         }),
         _ => Err(errors),
@@ -734,12 +750,22 @@ fn normalize_key_into(k: &str, out: &mut String) {
 #[derive(Default)]
 struct Scratch {
     states: Vec<State>,
-    tmp: Vec<usize>,
     active: Vec<bool>,
+    /// `active` as a bit mask (rule sets of at most 64 rules).
+    active_mask: u64,
     norm_key: String,
     ranges: Vec<(usize, usize)>,
     path: String,
+    /// Per key: which key rules select it (a bit per rule). Keys repeat across events, so the
+    /// regexes and word searches run once per distinct key, not once per field.
+    key_cache: std::collections::HashMap<Box<str>, u64>,
+    /// The rule set the cache belongs to.
+    key_cache_owner: u64,
 }
+
+/// Distinct keys remembered per thread before the cache starts over (bounds memory when
+/// payloads carry unbounded key sets).
+const KEY_CACHE_LIMIT: usize = 4096;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
@@ -778,22 +804,30 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
                 .iter()
                 .map(|rule| rule.scope.is_empty() || rule.scope.applies(scope)),
         );
+        s.active_mask =
+            s.active
+                .iter()
+                .take(64)
+                .enumerate()
+                .fold(0, |m, (i, &a)| if a { m | (1 << i) } else { m });
+        if s.key_cache_owner != r.id || s.key_cache.len() > KEY_CACHE_LIMIT {
+            s.key_cache.clear();
+            s.key_cache_owner = r.id;
+        }
         s.path.clear();
-        // Initial states: position 0 of every path of every active rule.
+        // Initial states: the root of every active rule's trie.
         for (ri, rule) in r.rules.iter().enumerate() {
             if !s.active[ri] {
                 continue;
             }
-            for (pi, p) in rule.paths().iter().enumerate() {
-                s.tmp.clear();
-                p.enter(0, &mut s.tmp);
-                for &pos in &s.tmp {
-                    s.states.push(State {
+            if let Some(t) = &rule.trie {
+                let states = &mut s.states;
+                t.start(&mut |node| {
+                    states.push(State {
                         rule: ri as u32,
-                        path: pi as u16,
-                        pos: pos as u16,
-                    });
-                }
+                        node,
+                    })
+                });
             }
         }
         Walk {
@@ -833,29 +867,26 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
         for i in parent {
             let st = self.s.states[i];
             let rule = &self.r.rules[st.rule as usize];
-            let pat = &rule.paths()[st.path as usize];
-            if pat.is_end(st.pos as usize) {
+            let Some(trie) = &rule.trie else { continue };
+            if trie.is_end(st.node) && rule.is_value() {
                 // Value rules stay in scope below the node their path selected.
-                if rule.is_value() {
-                    self.s.states.push(st);
-                }
+                self.s.states.push(st);
                 continue;
             }
-            let Scratch { states, tmp, .. } = &mut *self.s;
-            tmp.clear();
-            pat.advance(st.pos as usize, step, tmp);
-            for &pos in tmp.iter() {
+            let states = &mut self.s.states;
+            let is_value = rule.is_value();
+            trie.advance(st.node, step, &mut |node| {
                 let ns = State {
-                    pos: pos as u16,
-                    ..st
+                    rule: st.rule,
+                    node,
                 };
                 if !states[start..].contains(&ns) {
-                    if pat.is_end(pos) && !rule.is_value() {
+                    if !is_value && trie.is_end(node) {
                         first_end = Some(first_end.map_or(st.rule, |f| f.min(st.rule)));
                     }
                     states.push(ns);
                 }
-            }
+            });
         }
         let here = start..self.s.states.len();
         let keep = match self.first_field_rule(step, first_end) {
@@ -898,24 +929,40 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
     fn first_field_rule(&mut self, step: Step<'_>, path_end: Option<u32>) -> Option<usize> {
         let limit = path_end.map_or(self.r.rules.len(), |r| r as usize);
         if let Step::Key(k) = step {
-            let mut normalized = false;
-            for ri in 0..limit {
-                if !self.s.active[ri] {
-                    continue;
-                }
-                let Selector::Field { key, key_like, .. } = &self.r.rules[ri].selector else {
-                    continue;
-                };
-                if key.as_ref().is_some_and(|re| re.is_match(k)) {
-                    return Some(ri);
-                }
-                if !key_like.is_empty() {
-                    if !normalized {
+            if self.r.cache_keys {
+                let mask = match self.s.key_cache.get(k) {
+                    Some(m) => *m,
+                    None => {
                         normalize_key_into(k, &mut self.s.norm_key);
-                        normalized = true;
+                        let nk = self.s.norm_key.as_str();
+                        let m = self
+                            .r
+                            .rules
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, r)| r.is_key_rule() && r.key_matches(k, nk))
+                            .fold(0u64, |m, (i, _)| m | (1 << i));
+                        self.s.key_cache.insert(k.into(), m);
+                        m
                     }
-                    let nk = self.s.norm_key.as_str();
-                    if key_like.iter().any(|w| nk.contains(w.as_str())) {
+                };
+                let below = if limit >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << limit) - 1
+                };
+                let hit = mask & self.s.active_mask & below;
+                if hit != 0 {
+                    return Some(hit.trailing_zeros() as usize);
+                }
+            } else {
+                normalize_key_into(k, &mut self.s.norm_key);
+                for ri in 0..limit {
+                    let rule = &self.r.rules[ri];
+                    if self.s.active[ri]
+                        && rule.is_key_rule()
+                        && rule.key_matches(k, &self.s.norm_key)
+                    {
                         return Some(ri);
                     }
                 }
@@ -1027,10 +1074,7 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
         if s.len() < self.r.min_value_len || is_pseudonym(s) {
             return 0;
         }
-        match &self.r.value_filter {
-            Some(set) if set.is_match(s) => {}
-            _ => return 0,
-        }
+        let features = detect::Features::of(s);
         let mut total = 0;
         for ri in 0..self.r.rules.len() {
             if !self.s.active[ri] {
@@ -1041,10 +1085,14 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
                 continue;
             };
             if !within.is_empty() {
+                let trie = rule
+                    .trie
+                    .as_ref()
+                    .expect("value rules with paths have a trie");
                 let in_scope = here.as_ref().is_some_and(|h| {
-                    self.s.states[h.clone()].iter().any(|st| {
-                        st.rule as usize == ri && within[st.path as usize].is_end(st.pos as usize)
-                    })
+                    self.s.states[h.clone()]
+                        .iter()
+                        .any(|st| st.rule as usize == ri && trie.is_end(st.node))
                 });
                 if !in_scope {
                     continue;
@@ -1052,7 +1100,9 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
             }
             self.s.ranges.clear();
             for m in matchers {
-                m.find(s, &mut self.s.ranges);
+                if m.detector.is_none_or(|d| features.possible(d)) {
+                    m.find(s, &mut self.s.ranges);
+                }
             }
             if self.s.ranges.is_empty() {
                 continue;

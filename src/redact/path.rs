@@ -193,6 +193,131 @@ impl fmt::Display for PathPattern {
     }
 }
 
+/// All the paths of one rule merged into a trie, so that a walk advances one state per rule
+/// and tree position instead of one per path (a rule such as the built-in `keep` list has
+/// dozens of paths).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PathTrie {
+    nodes: Vec<TrieNode>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct TrieNode {
+    keys: Vec<(Box<str>, u32)>,
+    key_map: Option<std::collections::HashMap<Box<str>, u32>>,
+    any_key: Option<u32>,
+    any_index: Option<u32>,
+    index: Vec<(usize, u32)>,
+    /// The `**` child.
+    deep: Option<u32>,
+    /// This node is a `**`: it stays put on any step.
+    is_deep: bool,
+    terminal: bool,
+}
+
+/// More literal children than this and a node looks them up in a hash map.
+const LINEAR_KEYS: usize = 8;
+
+impl PathTrie {
+    /// A trie of `paths`.
+    pub(crate) fn new(paths: &[PathPattern]) -> PathTrie {
+        let mut t = PathTrie {
+            nodes: vec![TrieNode::default()],
+        };
+        for p in paths {
+            let mut n = 0u32;
+            for seg in &p.segs {
+                n = t.child(n, seg);
+            }
+            t.nodes[n as usize].terminal = true;
+        }
+        for node in &mut t.nodes {
+            if node.keys.len() > LINEAR_KEYS {
+                node.key_map = Some(node.keys.iter().cloned().collect());
+            }
+        }
+        t
+    }
+
+    fn child(&mut self, n: u32, seg: &Seg) -> u32 {
+        let next = self.nodes.len() as u32;
+        let node = &mut self.nodes[n as usize];
+        let existing = match seg {
+            Seg::Key(k) => node.keys.iter().find(|(x, _)| **x == **k).map(|(_, c)| *c),
+            Seg::AnyKey => node.any_key,
+            Seg::AnyIndex => node.any_index,
+            Seg::Index(i) => node.index.iter().find(|(x, _)| x == i).map(|(_, c)| *c),
+            Seg::AnyDepth => node.deep,
+        };
+        if let Some(c) = existing {
+            return c;
+        }
+        match seg {
+            Seg::Key(k) => node.keys.push((k.clone().into_boxed_str(), next)),
+            Seg::AnyKey => node.any_key = Some(next),
+            Seg::AnyIndex => node.any_index = Some(next),
+            Seg::Index(i) => node.index.push((*i, next)),
+            Seg::AnyDepth => node.deep = Some(next),
+        }
+        self.nodes.push(TrieNode {
+            is_deep: matches!(seg, Seg::AnyDepth),
+            ..TrieNode::default()
+        });
+        next
+    }
+
+    /// Calls `out` with the root and what `**` lets it skip to.
+    pub(crate) fn start(&self, out: &mut impl FnMut(u32)) {
+        self.enter(0, out);
+    }
+
+    fn enter(&self, n: u32, out: &mut impl FnMut(u32)) {
+        out(n);
+        if let Some(d) = self.nodes[n as usize].deep {
+            out(d);
+        }
+    }
+
+    /// Calls `out` with every node reached from `n` by `step`.
+    pub(crate) fn advance(&self, n: u32, step: Step<'_>, out: &mut impl FnMut(u32)) {
+        let node = &self.nodes[n as usize];
+        if node.is_deep {
+            out(n);
+        }
+        match step {
+            Step::Key(k) => {
+                let hit = match &node.key_map {
+                    Some(m) => m.get(k).copied(),
+                    None => node.keys.iter().find(|(x, _)| **x == *k).map(|(_, c)| *c),
+                };
+                if let Some(c) = hit {
+                    self.enter(c, out);
+                }
+                if let Some(c) = node.any_key {
+                    self.enter(c, out);
+                }
+            }
+            Step::Index(i) => {
+                if let Some(c) = node.any_index {
+                    self.enter(c, out);
+                }
+                if let Some((_, c)) = node.index.iter().find(|(x, _)| *x == i) {
+                    self.enter(*c, out);
+                }
+                // Arrays are transparent to key segments.
+                if !node.is_deep && (!node.keys.is_empty() || node.any_key.is_some()) {
+                    out(n);
+                }
+            }
+        }
+    }
+
+    /// Whether a path ends at `n`.
+    pub(crate) fn is_end(&self, n: u32) -> bool {
+        self.nodes[n as usize].terminal
+    }
+}
+
 /// Appends one step to a rendered path: `payload.identities[0].claims["https://x/y"]`.
 pub(crate) fn push_step(path: &mut String, step: Step<'_>) {
     use std::fmt::Write as _;
@@ -271,6 +396,78 @@ mod tests {
             let e = PathPattern::parse(bad).unwrap_err();
             assert!(!e.is_empty(), "{bad}");
         }
+    }
+
+    /// The trie agrees with the patterns it is built from.
+    fn trie_matches(paths: &[&str], steps: &[Step<'_>]) -> bool {
+        let pats: Vec<PathPattern> = paths.iter().map(|p| p.parse_path()).collect();
+        let t = PathTrie::new(&pats);
+        let mut cur = Vec::new();
+        t.start(&mut |n| cur.push(n));
+        for s in steps {
+            let mut next = Vec::new();
+            for &n in &cur {
+                t.advance(n, *s, &mut |m| {
+                    if !next.contains(&m) {
+                        next.push(m)
+                    }
+                });
+            }
+            cur = next;
+        }
+        let by_trie = cur.iter().any(|&n| t.is_end(n));
+        let by_patterns = pats.iter().any(|p| p.matches(steps));
+        assert_eq!(by_trie, by_patterns, "{paths:?} on {steps:?}");
+        by_trie
+    }
+
+    trait ParsePath {
+        fn parse_path(&self) -> PathPattern;
+    }
+
+    impl ParsePath for &str {
+        fn parse_path(&self) -> PathPattern {
+            PathPattern::parse(self).unwrap()
+        }
+    }
+
+    #[test]
+    fn the_trie_agrees_with_the_patterns() {
+        let set = [
+            "payload.user.id",
+            "payload.*.id",
+            "payload.identities[*].claims.*",
+            "payload.**.email",
+            "payload.a[1]",
+            "context.x",
+        ];
+        let cases: Vec<Vec<Step<'_>>> = vec![
+            vec![K("payload"), K("user"), K("id")],
+            vec![K("payload"), K("session"), K("id")],
+            vec![K("payload"), K("sessions"), I(2), K("id")],
+            vec![K("payload"), K("identities"), I(0), K("claims"), K("x")],
+            vec![K("payload"), K("identities"), K("claims"), K("x")],
+            vec![K("payload"), K("x"), I(3), K("y"), K("email")],
+            vec![K("payload"), K("email")],
+            vec![K("payload"), K("a"), I(1)],
+            vec![K("payload"), K("a"), I(2)],
+            vec![K("context"), K("x")],
+            vec![K("context"), K("y")],
+            vec![K("payload")],
+        ];
+        let mut hits = 0;
+        for c in &cases {
+            hits += usize::from(trie_matches(&set, c));
+            for one in set {
+                trie_matches(&[one], c);
+            }
+        }
+        assert_eq!(hits, 8);
+        // Many literal children switch a node to a hash map.
+        let many: Vec<String> = (0..40).map(|i| format!("payload.k{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert!(trie_matches(&many, &[K("payload"), K("k33")]));
+        assert!(!trie_matches(&many, &[K("payload"), K("k40")]));
     }
 
     #[test]
