@@ -8,6 +8,8 @@
 //!   (the bridge cannot carry a structured one), no redaction. Its queue drops records when it
 //!   is full; the count it dropped is printed after the run.
 //! - `fmt_json`: `tracing-subscriber`'s JSON formatter writing to `io::sink()`.
+//! - `*_flat`: the same event without a payload (four context fields only), for the fixed
+//!   per-event overhead of each path.
 //!
 //! Run: `cargo bench --bench layer`. Absolute times depend on the machine; only the ratios
 //! within one run mean anything. Results are in BENCHMARKS.md and the README.
@@ -110,6 +112,17 @@ fn bench(c: &mut Criterion) {
                 );
             })
         });
+        g.bench_function("audit_layer_flat", |b| {
+            b.iter(|| {
+                audit!(
+                    USER_AUTHENTICATED,
+                    user_id = "3099fdf5-ab99-454a-a901-e35cd47d380d",
+                    client_id = "1027c4d1c386bbc4",
+                    ip = IP,
+                    user_agent = UA
+                );
+            })
+        });
     });
     let stats = guard.shutdown();
     eprintln!(
@@ -133,6 +146,14 @@ fn bench(c: &mut Criterion) {
                 tracing::info!(target: "audit", audit_type = "user.authenticated",
                     user_id = "3099fdf5-ab99-454a-a901-e35cd47d380d",
                     client_id = "1027c4d1c386bbc4", ip = IP, user_agent = UA, payload = body.as_str());
+            })
+        });
+        g.bench_function("otel_appender_tracing_flat", |b| {
+            b.iter(|| {
+                emitted += 1;
+                tracing::info!(target: "audit", audit_type = "user.authenticated",
+                    user_id = "3099fdf5-ab99-454a-a901-e35cd47d380d",
+                    client_id = "1027c4d1c386bbc4", ip = IP, user_agent = UA);
             })
         });
     });

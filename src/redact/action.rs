@@ -98,6 +98,23 @@ pub struct Pseudonymizer {
     key_id: String,
     mac: Hmac<Sha256>,
     ephemeral: bool,
+    /// Tells this key's cached pseudonyms from another key's.
+    id: u64,
+}
+
+/// Distinct values remembered per thread before the cache starts over.
+const PSEUDONYM_CACHE_LIMIT: usize = 4096;
+
+static NEXT_PSEUDONYMIZER_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+#[derive(Default)]
+struct PseudonymCache {
+    owner: u64,
+    map: rustc_hash::FxHashMap<Box<str>, String>,
+}
+
+thread_local! {
+    static PSEUDONYM_CACHE: std::cell::RefCell<PseudonymCache> = std::cell::RefCell::new(PseudonymCache::default());
 }
 
 impl std::fmt::Debug for Pseudonymizer {
@@ -117,6 +134,7 @@ impl Pseudonymizer {
             key_id: key_id.to_owned(),
             mac: Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length"),
             ephemeral: false,
+            id: NEXT_PSEUDONYMIZER_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -140,10 +158,35 @@ impl Pseudonymizer {
     }
 
     /// The pseudonym of `s`; an existing pseudonym is returned unchanged.
+    ///
+    /// Recent results are remembered per thread (IP addresses, user agents and the emails of
+    /// active users repeat from event to event); the cache lives in memory only, is bounded,
+    /// and belongs to one key.
     pub fn pseudonym(&self, s: &str) -> String {
         if is_pseudonym(s) {
             return s.to_owned();
         }
+        PSEUDONYM_CACHE.with(|cell| {
+            let Ok(mut cache) = cell.try_borrow_mut() else {
+                return self.compute(s);
+            };
+            if cache.owner != self.id {
+                cache.map.clear();
+                cache.owner = self.id;
+            }
+            if let Some(t) = cache.map.get(s) {
+                return t.clone();
+            }
+            let t = self.compute(s);
+            if cache.map.len() >= PSEUDONYM_CACHE_LIMIT {
+                cache.map.clear();
+            }
+            cache.map.insert(s.into(), t.clone());
+            t
+        })
+    }
+
+    fn compute(&self, s: &str) -> String {
         let mut mac = self.mac.clone();
         mac.update(s.as_bytes());
         let digest = mac.finalize().into_bytes();

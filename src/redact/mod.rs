@@ -758,7 +758,7 @@ struct Scratch {
     path: String,
     /// Per key: which key rules select it (a bit per rule). Keys repeat across events, so the
     /// regexes and word searches run once per distinct key, not once per field.
-    key_cache: std::collections::HashMap<Box<str>, u64>,
+    key_cache: rustc_hash::FxHashMap<Box<str>, u64>,
     /// The rule set the cache belongs to.
     key_cache_owner: u64,
 }

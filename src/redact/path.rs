@@ -204,7 +204,7 @@ pub(crate) struct PathTrie {
 #[derive(Debug, Clone, Default)]
 struct TrieNode {
     keys: Vec<(Box<str>, u32)>,
-    key_map: Option<std::collections::HashMap<Box<str>, u32>>,
+    key_map: Option<rustc_hash::FxHashMap<Box<str>, u32>>,
     any_key: Option<u32>,
     any_index: Option<u32>,
     index: Vec<(usize, u32)>,
