@@ -49,6 +49,10 @@ enum Command {
         /// A pipeline YAML file.
         #[arg(long, short)]
         pipeline: Option<PathBuf>,
+        /// Write the run's metrics here (Prometheus text format) when it ends: events in, out
+        /// and rejected, dead letters, and redactions per rule.
+        #[arg(long)]
+        metrics_file: Option<PathBuf>,
     },
     /// Check pipeline files and report every problem, naming the file, the field and the fix.
     Validate {
@@ -152,7 +156,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn dispatch(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Run { pipeline } => run(pipeline.as_deref()),
+        Command::Run {
+            pipeline,
+            metrics_file,
+        } => run(pipeline.as_deref(), metrics_file.as_deref()),
         Command::Validate { pipeline } => validate(&pipeline),
         Command::Catalog { format, documented } => catalog(format, documented),
         Command::Generate {
@@ -205,7 +212,7 @@ fn build(path: Option<&Path>) -> Result<Pipeline> {
     })
 }
 
-fn run(path: Option<&Path>) -> Result<ExitCode> {
+fn run(path: Option<&Path>, metrics_file: Option<&Path>) -> Result<ExitCode> {
     let pipeline = build(path)?;
     if pipeline.core().redactor().pseudonymizer().is_ephemeral() {
         tracing::info!(
@@ -225,6 +232,13 @@ fn run(path: Option<&Path>) -> Result<ExitCode> {
         redactions = s.redactions,
         "Pipeline finished."
     );
+    if let Some(f) = metrics_file {
+        let text = audit_otel::pipeline::metrics::render(pipeline.name(), pipeline.core(), &s);
+        // Write then rename, so a collector never reads a half-written file.
+        let tmp = f.with_extension("prom.tmp");
+        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, f).with_context(|| format!("cannot write {}", f.display()))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

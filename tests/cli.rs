@@ -364,3 +364,53 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+#[test]
+fn run_writes_metrics_with_redactions_per_rule() {
+    let dir = tempdir("metrics");
+    let file = dir.join("audit.prom");
+    let mut input = Vec::new();
+    let mut g = sample_generator();
+    for _ in 0..20 {
+        g.write_line(&mut input);
+        input.push(b'\n');
+    }
+    input.extend_from_slice(b"not json\n");
+    let out = run(
+        &[
+            "run",
+            "--pipeline",
+            root().join("pipelines/stdio.yaml").to_str().unwrap(),
+            "--metrics-file",
+            file.to_str().unwrap(),
+        ],
+        &input,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    for needle in [
+        "audit_otel_events_received_total{pipeline=\"stdio\"} 21",
+        "audit_otel_events_exported_total{pipeline=\"stdio\",sink=\"stdout\"} 20",
+        "audit_otel_events_rejected_total{pipeline=\"stdio\",reason=\"invalid_json\"} 1",
+        "audit_otel_dead_letters_total{pipeline=\"stdio\"} 1",
+        "# TYPE audit_otel_redactions_total counter",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    let hashed: u64 = text
+        .lines()
+        .find(|l| {
+            l.starts_with("audit_otel_redactions_total{pipeline=\"stdio\",rule=\"hash-ip-keys\"")
+        })
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(
+        hashed >= 20,
+        "every event's IP address was hashed: {hashed}"
+    );
+}

@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod dead_letter;
+pub mod metrics;
 pub mod sink;
 pub mod source;
 
@@ -47,6 +48,8 @@ pub struct RunSummary {
     pub exported: Vec<(String, u64)>,
     /// Inputs rejected (all of them are in the dead letters).
     pub rejected: u64,
+    /// Rejections per error kind (`invalid_json`, `too_large`, ...).
+    pub rejected_by_kind: std::collections::BTreeMap<&'static str, u64>,
     /// Dead letters written.
     pub dead_letters: u64,
     /// Events whose type the catalog does not know.
@@ -201,6 +204,7 @@ impl Pipeline {
                     }
                     Err(err) => {
                         summary.rejected += 1;
+                        *summary.rejected_by_kind.entry(err.kind()).or_default() += 1;
                         tracing::warn!(
                             source = src.name(),
                             line = line_no,
