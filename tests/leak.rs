@@ -67,35 +67,8 @@ fn default_rules_leak_nothing_over_100k_generated_events() {
         rejected, malformed,
         "every malformed line, and only those, is rejected"
     );
-    let leaks = oracle.leaks(&out, 20);
-    assert!(
-        leaks.is_empty(),
-        "{} leaks in records, e.g.:\n{}",
-        leaks.len(),
-        leaks.join("\n")
-    );
-    let leaks = oracle.leaks(&dead, 20);
-    assert!(
-        leaks.is_empty(),
-        "{} leaks in dead letters, e.g.:\n{}",
-        leaks.len(),
-        leaks.join("\n")
-    );
-    // What the binary wrote for the same corpus (records, dead letters, its own logs).
-    if let Ok(files) = std::env::var("AUDIT_OTEL_EXTERNAL_OUTPUTS") {
-        for f in files.split(':').filter(|f| !f.is_empty()) {
-            let data = std::fs::read(f).unwrap_or_else(|e| panic!("{f}: {e}"));
-            assert!(!data.is_empty(), "{f} is empty");
-            let leaks = oracle.leaks(&data, 20);
-            assert!(
-                leaks.is_empty(),
-                "{} leaks in {f}, e.g.:\n{}",
-                leaks.len(),
-                leaks.join("\n")
-            );
-            eprintln!("{f}: {} bytes, no planted value", data.len());
-        }
-    }
+    oracle.assert_clean("records", &out);
+    oracle.assert_clean("dead letters", &dead);
 }
 
 #[test]
@@ -116,13 +89,7 @@ fn every_catalog_type_is_covered_by_the_leak_check() {
     let oracle = Oracle::new(g.planted().iter().map(|(_, v)| v.as_str()));
     let (out, _, rejected) = export(&AuditCore::default(), &lines);
     assert_eq!(rejected, 0);
-    let leaks = oracle.leaks(&out, 20);
-    assert!(
-        leaks.is_empty(),
-        "{} leaks, e.g.:\n{}",
-        leaks.len(),
-        leaks.join("\n")
-    );
+    oracle.assert_clean("records", &out);
 }
 
 /// Cross-check against an independent generator's corpus: `.ci/run` sets these variables when
@@ -150,18 +117,15 @@ fn external_corpus_leaks_nothing() {
         rejected,
         oracle.len()
     );
-    let leaks = oracle.leaks(&out, 20);
-    assert!(
-        leaks.is_empty(),
-        "{} leaks in records, e.g.:\n{}",
-        leaks.len(),
-        leaks.join("\n")
-    );
-    let leaks = oracle.leaks(&dead, 20);
-    assert!(
-        leaks.is_empty(),
-        "{} leaks in dead letters, e.g.:\n{}",
-        leaks.len(),
-        leaks.join("\n")
-    );
+    oracle.assert_clean("records", &out);
+    oracle.assert_clean("dead letters", &dead);
+    // What the binary wrote for the same corpus (records, dead letters, its own logs).
+    if let Ok(files) = std::env::var("AUDIT_OTEL_EXTERNAL_OUTPUTS") {
+        for f in files.split(':').filter(|f| !f.is_empty()) {
+            let data = std::fs::read(f).unwrap_or_else(|e| panic!("{f}: {e}"));
+            assert!(!data.is_empty(), "{f} is empty");
+            oracle.assert_clean(f, &data);
+            eprintln!("{f}: {} bytes, no planted value", data.len());
+        }
+    }
 }

@@ -85,6 +85,9 @@ use crate::otel::{now_unix_nano, sdk::SdkRecord};
 use crate::redact::{Pseudonymizer, RedactionConfig, RedactionConfigErrors, Redactor};
 use fields::{EventFields, SpanContextFields};
 
+/// Timeout of one OTLP export call.
+const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The target of audit events (what [`audit!`](crate::audit) uses).
 pub const DEFAULT_TARGET: &str = "audit";
 
@@ -231,47 +234,49 @@ impl AuditLayerBuilder {
         self
     }
 
-    /// Export over OTLP/gRPC (e.g. `http://localhost:4317`).
-    pub fn otlp_grpc(mut self, endpoint: impl Into<String>) -> Self {
+    /// Export over OTLP/gRPC, gzip-compressed (e.g. `http://localhost:4317`).
+    pub fn otlp_grpc(self, endpoint: impl Into<String>) -> Self {
         let endpoint = endpoint.into();
-        self.exporter = Some(Box::new(move |q| {
-            AuditExportProcessor::new(q, move || {
-                use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
-                opentelemetry_otlp::LogExporter::builder()
-                    .with_tonic()
-                    .with_endpoint(endpoint)
-                    .with_compression(opentelemetry_otlp::Compression::Gzip)
-                    .with_timeout(Duration::from_secs(10))
-                    .build()
-                    .map_err(|e| e.to_string())
-            })
-        }));
-        self
+        self.exporter_from(move || {
+            use opentelemetry_otlp::{WithExportConfig, WithTonicConfig};
+            opentelemetry_otlp::LogExporter::builder()
+                .with_tonic()
+                .with_endpoint(endpoint)
+                .with_compression(opentelemetry_otlp::Compression::Gzip)
+                .with_timeout(EXPORT_TIMEOUT)
+                .build()
+                .map_err(|e| e.to_string())
+        })
     }
 
-    /// Export over OTLP/HTTP with protobuf (e.g. `http://localhost:4318/v1/logs`).
-    pub fn otlp_http(mut self, logs_url: impl Into<String>) -> Self {
+    /// Export over OTLP/HTTP with protobuf bodies (the full URL, e.g.
+    /// `http://localhost:4318/v1/logs`).
+    pub fn otlp_http(self, logs_url: impl Into<String>) -> Self {
         let url = logs_url.into();
-        self.exporter = Some(Box::new(move |q| {
-            AuditExportProcessor::new(q, move || {
-                use opentelemetry_otlp::WithExportConfig;
-                opentelemetry_otlp::LogExporter::builder()
-                    .with_http()
-                    .with_endpoint(url)
-                    .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-                    .with_timeout(Duration::from_secs(10))
-                    .build()
-                    .map_err(|e| e.to_string())
-            })
-        }));
-        self
+        self.exporter_from(move || {
+            use opentelemetry_otlp::WithExportConfig;
+            opentelemetry_otlp::LogExporter::builder()
+                .with_http()
+                .with_endpoint(url)
+                .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+                .with_timeout(EXPORT_TIMEOUT)
+                .build()
+                .map_err(|e| e.to_string())
+        })
     }
 
     /// Export through any SDK `LogExporter` (e.g. the SDK's `InMemoryLogExporter` in tests).
-    pub fn exporter<E: LogExporter + 'static>(mut self, exporter: E) -> Self {
-        self.exporter = Some(Box::new(move |q| {
-            AuditExportProcessor::new(q, move || Ok(exporter))
-        }));
+    pub fn exporter<E: LogExporter + 'static>(self, exporter: E) -> Self {
+        self.exporter_from(move || Ok(exporter))
+    }
+
+    /// Export through an exporter made on the export thread, inside its tokio runtime.
+    pub fn exporter_from<E, F>(mut self, make: F) -> Self
+    where
+        E: LogExporter + 'static,
+        F: FnOnce() -> Result<E, String> + Send + 'static,
+    {
+        self.exporter = Some(Box::new(move |q| AuditExportProcessor::new(q, make)));
         self
     }
 

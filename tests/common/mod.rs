@@ -104,6 +104,17 @@ impl Oracle {
         self.values.len()
     }
 
+    /// Panics, naming up to 20 examples, if any planted value is in `haystack`.
+    pub fn assert_clean(&self, what: &str, haystack: &[u8]) {
+        let leaks = self.leaks(haystack, 20);
+        assert!(
+            leaks.is_empty(),
+            "{} leaks in {what}, e.g.:\n{}",
+            leaks.len(),
+            leaks.join("\n")
+        );
+    }
+
     /// Planted values found in `haystack` (at most `limit`).
     pub fn leaks(&self, haystack: &[u8], limit: usize) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
