@@ -203,7 +203,8 @@ impl Rule {
 #[derive(Debug)]
 pub struct Redactor {
     rules: Vec<Rule>,
-    allow: Option<Vec<PathPattern>>,
+    /// Allowlist mode: the allowed paths.
+    allow: Option<PathTrie>,
     pseudonymizer: Pseudonymizer,
     /// Strings shorter than this cannot match any value matcher.
     min_value_len: usize,
@@ -310,7 +311,7 @@ impl Redactor {
                         }),
                     }
                 }
-                Some(v)
+                Some(PathTrie::new(&v))
             }
         };
         if !errors.is_empty() {
@@ -1151,18 +1152,11 @@ fn merge_ranges(r: &mut Vec<(usize, usize)>) -> &[(usize, usize)] {
 
 /// Prunes `v` (reached by key `root`) to the allowed paths. Returns `usize::MAX` when the whole
 /// value is allowed, else the number of fields dropped (the root stays, possibly empty).
-fn prune_to_allowed(allow: &[PathPattern], root: &str, v: &mut Value) -> usize {
-    let mut states = Vec::new();
-    for (pi, p) in allow.iter().enumerate() {
-        let mut start = Vec::new();
-        p.enter(0, &mut start);
-        for pos in start {
-            let mut next = Vec::new();
-            p.advance(pos, Step::Key(root), &mut next);
-            states.extend(next.into_iter().map(|n| (pi, n)));
-        }
-    }
-    if states.iter().any(|&(pi, pos)| allow[pi].is_end(pos)) {
+fn prune_to_allowed(allow: &PathTrie, root: &str, v: &mut Value) -> usize {
+    let mut start = Vec::new();
+    allow.start(&mut |n| start.push(n));
+    let states = step_all(allow, &start, Step::Key(root));
+    if states.iter().any(|&n| allow.is_end(n)) {
         return usize::MAX;
     }
     if states.is_empty() {
@@ -1173,16 +1167,24 @@ fn prune_to_allowed(allow: &[PathPattern], root: &str, v: &mut Value) -> usize {
     prune_children(allow, v, &states)
 }
 
-fn prune_children(allow: &[PathPattern], v: &mut Value, states: &[(usize, usize)]) -> usize {
+/// Every trie node reached from `states` by `step`, once each.
+fn step_all(allow: &PathTrie, states: &[u32], step: Step<'_>) -> Vec<u32> {
+    let mut next = Vec::with_capacity(states.len());
+    for &n in states {
+        allow.advance(n, step, &mut |m| {
+            if !next.contains(&m) {
+                next.push(m);
+            }
+        });
+    }
+    next
+}
+
+fn prune_children(allow: &PathTrie, v: &mut Value, states: &[u32]) -> usize {
     let mut dropped = 0;
     let mut decide = |step: Step<'_>, child: &mut Value| -> bool {
-        let mut next = Vec::new();
-        for &(pi, pos) in states {
-            let mut out = Vec::new();
-            allow[pi].advance(pos, step, &mut out);
-            next.extend(out.into_iter().map(|n| (pi, n)));
-        }
-        if next.iter().any(|&(pi, pos)| allow[pi].is_end(pos)) {
+        let next = step_all(allow, states, step);
+        if next.iter().any(|&n| allow.is_end(n)) {
             return true;
         }
         if next.is_empty() || !(child.is_object() || child.is_array()) {

@@ -97,6 +97,7 @@ impl PathPattern {
     }
 
     /// Adds `pos` and, through `**`, the positions it can skip to.
+    #[cfg(test)]
     pub(crate) fn enter(&self, pos: usize, out: &mut Vec<usize>) {
         push_unique(out, pos);
         if let Some(Seg::AnyDepth) = self.segs.get(pos) {
@@ -105,6 +106,7 @@ impl PathPattern {
     }
 
     /// Advances the active position `pos` over `step`, pushing the resulting positions.
+    #[cfg(test)]
     pub(crate) fn advance(&self, pos: usize, step: Step<'_>, out: &mut Vec<usize>) {
         let Some(seg) = self.segs.get(pos) else {
             return;
@@ -122,11 +124,13 @@ impl PathPattern {
     }
 
     /// Whether `pos` is the end of the pattern.
+    #[cfg(test)]
     pub(crate) fn is_end(&self, pos: usize) -> bool {
         pos == self.segs.len()
     }
 
-    /// Whether the pattern matches a concrete path (for tests and allowlists).
+    /// Whether the pattern matches a concrete path: the reference semantics the trie is tested
+    /// against.
     #[cfg(test)]
     pub(crate) fn matches(&self, steps: &[Step<'_>]) -> bool {
         let mut cur = Vec::new();
@@ -142,6 +146,7 @@ impl PathPattern {
     }
 }
 
+#[cfg(test)]
 fn push_unique(out: &mut Vec<usize>, pos: usize) {
     if !out.contains(&pos) {
         out.push(pos);
