@@ -8,7 +8,7 @@ use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use crate::catalog::{Catalog, Resolved};
 use crate::event::{AuditEvent, ParseError, ParseOptions};
 use crate::otel::{self, proto::ProtoRecord, RecordBuilder};
-use crate::redact::{EventScope, Redactor};
+use crate::redact::{EventScope, Fired, Redactor};
 
 /// Counters of the core, cheap to update from many threads.
 #[derive(Debug, Default)]
@@ -83,6 +83,24 @@ impl AuditCore {
 
     /// Resolves and redacts an event in place; returns the catalog's verdict.
     pub fn prepare(&self, event: &mut AuditEvent) -> Resolved<'_> {
+        self.prepare_with(event, None)
+    }
+
+    /// As [`AuditCore::prepare`], telling `observer` about every rule that fired (for
+    /// `audit-otel redact`).
+    pub fn prepare_explained(
+        &self,
+        event: &mut AuditEvent,
+        observer: &mut dyn FnMut(Fired<'_>),
+    ) -> Resolved<'_> {
+        self.prepare_with(event, Some(observer))
+    }
+
+    fn prepare_with(
+        &self,
+        event: &mut AuditEvent,
+        observer: Option<&mut dyn FnMut(Fired<'_>)>,
+    ) -> Resolved<'_> {
         let resolved = self.catalog.resolve(&event.event_type);
         if !resolved.is_known() {
             CoreStats::bump(&self.stats.unknown_types, 1);
@@ -97,7 +115,10 @@ impl AuditCore {
             category: resolved.entry().category,
             activity_type: &activity,
         };
-        let n = self.redactor.redact(event, &scope);
+        let n = match observer {
+            Some(o) => self.redactor.redact_explained(event, &scope, o),
+            None => self.redactor.redact(event, &scope),
+        };
         CoreStats::bump(&self.stats.redactions, n as u64);
         resolved
     }

@@ -19,7 +19,6 @@ use audit_otel::catalog::Catalog;
 use audit_otel::generate::{Generator, GeneratorOptions, LineKind, Mix, TypeSet};
 use audit_otel::pipeline::config::PipelineConfig;
 use audit_otel::pipeline::Pipeline;
-use audit_otel::redact::EventScope;
 use audit_otel::AuditEvent;
 
 // The processor hands records between threads; glibc's allocator serializes those frees.
@@ -439,17 +438,10 @@ fn redact(path: Option<&Path>, diff: bool, input: Option<&Path>) -> Result<ExitC
             }
         };
         let before = event_json(&event);
-        let resolved = core.catalog().resolve(&event.event_type);
-        let activity = core.catalog().activity(&event.event_type).into_owned();
-        let scope = EventScope {
-            category: resolved.entry().category,
-            activity_type: &activity,
-        };
         let mut fired: Vec<(String, String, &'static str)> = Vec::new();
-        core.redactor()
-            .redact_explained(&mut event, &scope, &mut |f| {
-                fired.push((f.path.to_owned(), f.rule.to_owned(), f.action))
-            });
+        core.prepare_explained(&mut event, &mut |f| {
+            fired.push((f.path.to_owned(), f.rule.to_owned(), f.action))
+        });
         let after = event_json(&event);
         writeln!(
             out,

@@ -158,7 +158,8 @@ pub fn map_event<B: RecordBuilder>(
     }
     b.timestamps(event.time_unix_nano, observed_unix_nano);
     b.severity(entry.severity.number(), entry.severity.as_str());
-    if let Some((t, s)) = event.trace_context() {
+    let trace = event.trace_context();
+    if let Some((t, s)) = trace {
         b.trace_context(t, s);
     }
 
@@ -223,7 +224,7 @@ pub fn map_event<B: RecordBuilder>(
             c::LANGUAGE => Some(attr::LANGUAGE),
             c::TRACKING_ID => {
                 // Kept as an attribute only when it could not become the trace context.
-                if crate::event::parse_tracking_id(value.as_str().unwrap_or_default()).is_some() {
+                if trace.is_some() {
                     continue;
                 }
                 None
