@@ -12,7 +12,7 @@ use crate::generate::{Generator, GeneratorOptions};
 use super::config::SourceConfig;
 
 /// The sample events bundled in the binary.
-pub const SAMPLE_EVENTS: &[u8] = include_bytes!("../../examples/events/sample.ndjson");
+pub const SAMPLE_EVENTS: &[u8] = include_bytes!("../../../examples/events/sample.ndjson");
 
 /// One line read from a source.
 #[derive(Debug, PartialEq, Eq)]
