@@ -219,7 +219,10 @@ fn run(path: Option<&Path>, metrics_file: Option<&Path>) -> Result<ExitCode> {
         );
     }
     tracing::info!(pipeline = pipeline.name(), "Pipeline started.");
-    let s = pipeline.run().context("pipeline failed")?;
+    let handle = audit_otel::pipeline::RunHandle::new();
+    let s = pipeline
+        .run_blocking(handle.clone())
+        .context("pipeline failed")?;
     let exported: Vec<String> = s.exported.iter().map(|(n, c)| format!("{n}={c}")).collect();
     tracing::info!(
         pipeline = pipeline.name(),
@@ -232,7 +235,8 @@ fn run(path: Option<&Path>, metrics_file: Option<&Path>) -> Result<ExitCode> {
         "Pipeline finished."
     );
     if let Some(f) = metrics_file {
-        let text = audit_otel::pipeline::metrics::render(pipeline.name(), pipeline.core(), &s);
+        let stats = handle.stats.get().context("the run did not start")?;
+        let text = audit_otel::pipeline::metrics::render(pipeline.name(), pipeline.core(), stats);
         // Write then rename, so a collector never reads a half-written file.
         let tmp = f.with_extension("prom.tmp");
         std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;

@@ -6,6 +6,7 @@
 //! setting.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,8 @@ use crate::catalog::CatalogOverride;
 use crate::event::DEFAULT_MAX_EVENT_BYTES;
 use crate::generate::{Mix, TypeSet};
 use crate::redact::RedactionConfig;
+
+pub use super::secret::SecretSource;
 
 /// The pipeline that runs when no file is given: the bundled sample events to stdout.
 pub const DEFAULT_PIPELINE_YAML: &str = include_str!("../../pipelines/default.yaml");
@@ -47,6 +50,74 @@ pub struct PipelineConfig {
     /// Input limits.
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// Dropping events already accepted (by event id).
+    #[serde(default)]
+    pub dedup: DedupConfig,
+    /// The HTTP endpoint for Prometheus metrics and Kubernetes probes (off when omitted).
+    #[serde(default)]
+    pub admin: Option<AdminConfig>,
+    /// Stopping on SIGTERM/SIGINT.
+    #[serde(default)]
+    pub shutdown: ShutdownConfig,
+}
+
+/// Dropping re-deliveries: the reference platform's webhooks and API pulls can repeat events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DedupConfig {
+    /// On by default.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// How many recent event ids are remembered (default 100000; about 2.4 MiB).
+    #[serde(default = "default_dedup_window")]
+    pub window: usize,
+}
+
+impl Default for DedupConfig {
+    fn default() -> Self {
+        DedupConfig {
+            enabled: true,
+            window: default_dedup_window(),
+        }
+    }
+}
+
+const fn default_true() -> bool {
+    true
+}
+
+const fn default_dedup_window() -> usize {
+    100_000
+}
+
+/// The admin endpoint: `GET /metrics`, `/healthz`, `/readyz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Address to listen on, e.g. `0.0.0.0:8888`.
+    pub listen: SocketAddr,
+}
+
+/// Graceful shutdown.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShutdownConfig {
+    /// How long sinks may keep delivering what is queued after SIGTERM (default 20 s). What is
+    /// left then stays in the disk buffer when there is one, and is counted as lost otherwise.
+    #[serde(default = "default_drain_secs")]
+    pub drain_timeout_secs: f64,
+}
+
+impl Default for ShutdownConfig {
+    fn default() -> Self {
+        ShutdownConfig {
+            drain_timeout_secs: default_drain_secs(),
+        }
+    }
+}
+
+const fn default_drain_secs() -> f64 {
+    20.0
 }
 
 /// A source of audit events.
@@ -78,7 +149,172 @@ pub enum SourceConfig {
         /// `all` or `documented`.
         #[serde(default)]
         types: TypesName,
+        /// Events per second (unlimited when omitted).
+        #[serde(default)]
+        rate_per_sec: Option<f64>,
     },
+    /// Follows an NDJSON file as it grows, across rotation, with a checkpoint.
+    Tail(TailSourceConfig),
+    /// The platform's webhook deliveries (HTTP POST, HMAC-signed).
+    Webhook(WebhookSourceConfig),
+    /// An OTLP receiver (gRPC and HTTP) for applications' logs.
+    Otlp(OtlpSourceConfig),
+    /// Polls the platform's Admin API `auditLogs` query.
+    AuditLogApi(AuditLogApiSourceConfig),
+}
+
+/// `type: tail`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TailSourceConfig {
+    /// The file to follow.
+    pub path: PathBuf,
+    /// Where the read position is kept (default: `<path>.checkpoint`). Written only after the
+    /// events before it are safe at every sink, so a restart neither re-sends nor skips.
+    #[serde(default)]
+    pub checkpoint: Option<PathBuf>,
+    /// Where to start when there is no checkpoint: `beginning` (default) or `end`.
+    #[serde(default)]
+    pub start_at: StartAt,
+    /// How often to look for new data and rotation (default 250 ms).
+    #[serde(default = "default_poll_ms")]
+    pub poll_interval_ms: u64,
+}
+
+/// Where a tail starts without a checkpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartAt {
+    /// The start of the file.
+    #[default]
+    Beginning,
+    /// The current end of the file.
+    End,
+}
+
+const fn default_poll_ms() -> u64 {
+    250
+}
+
+/// `type: webhook`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSourceConfig {
+    /// Address to listen on (default `0.0.0.0:8080`).
+    #[serde(default = "default_webhook_listen")]
+    pub listen: SocketAddr,
+    /// URL path that receives deliveries (default `/webhook`).
+    #[serde(default = "default_webhook_path")]
+    pub path: String,
+    /// The webhook signing secret (`{ env: NAME }` or `{ file: /path }`).
+    pub secret: SecretSource,
+    /// Larger bodies get 413 (default: `limits.max_event_bytes`).
+    #[serde(default)]
+    pub max_body_bytes: Option<usize>,
+    /// Events older than this (by their `context.timestamp`) get 400 and a dead letter.
+    #[serde(default)]
+    pub max_event_age_secs: Option<u64>,
+    /// How long a request may wait for room in the pipeline's buffer before 503 (default 2000).
+    #[serde(default = "default_accept_timeout_ms")]
+    pub accept_timeout_ms: u64,
+}
+
+fn default_webhook_listen() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 8080))
+}
+
+fn default_webhook_path() -> String {
+    "/webhook".into()
+}
+
+const fn default_accept_timeout_ms() -> u64 {
+    2000
+}
+
+/// `type: otlp` (source).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtlpSourceConfig {
+    /// gRPC address (default `127.0.0.1:4317`; `null` turns it off).
+    #[serde(default = "default_grpc_listen")]
+    pub grpc_listen: Option<SocketAddr>,
+    /// HTTP address for `POST /v1/logs`, protobuf or JSON (default `127.0.0.1:4318`; `null`
+    /// turns it off).
+    #[serde(default = "default_http_listen")]
+    pub http_listen: Option<SocketAddr>,
+    /// What happens to records that are not audit events: `pass` (default; redacted with the
+    /// value rules) or `drop` (counted).
+    #[serde(default)]
+    pub non_audit: NonAudit,
+    /// Largest request accepted (default 4 MiB).
+    #[serde(default = "default_max_message_bytes")]
+    pub max_message_bytes: usize,
+    /// How long a request may wait for room in the pipeline's buffer before the sender is
+    /// told to retry (default 2000).
+    #[serde(default = "default_accept_timeout_ms")]
+    pub accept_timeout_ms: u64,
+}
+
+fn default_grpc_listen() -> Option<SocketAddr> {
+    Some(SocketAddr::from(([127, 0, 0, 1], 4317)))
+}
+
+fn default_http_listen() -> Option<SocketAddr> {
+    Some(SocketAddr::from(([127, 0, 0, 1], 4318)))
+}
+
+const fn default_max_message_bytes() -> usize {
+    4 * 1024 * 1024
+}
+
+/// Records of an OTLP source that are not audit events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NonAudit {
+    /// Forward them, redacted.
+    #[default]
+    Pass,
+    /// Drop them (counted).
+    Drop,
+}
+
+/// `type: audit_log_api`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditLogApiSourceConfig {
+    /// The project id: the JWT audience, and the default endpoint's host
+    /// (`https://<project_id>.authgear.cloud/_api/admin/graphql`).
+    pub project_id: String,
+    /// The Admin API endpoint, when not the default.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// The Admin API key id (the JWT's `kid`).
+    pub key_id: String,
+    /// The Admin API private key, PEM (`{ env: NAME }` or `{ file: /path }`).
+    pub private_key: SecretSource,
+    /// Only these activity types (e.g. `USER_AUTHENTICATED`); all when empty.
+    #[serde(default)]
+    pub activity_types: Vec<String>,
+    /// Nodes per page (default 100).
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Pause between polls once caught up (default 30 s).
+    #[serde(default = "default_poll_secs")]
+    pub poll_interval_secs: f64,
+    /// Where the position is kept.
+    pub checkpoint: PathBuf,
+    /// Without a checkpoint, start at this time (RFC 3339); the beginning of the log when
+    /// omitted.
+    #[serde(default)]
+    pub start_time: Option<String>,
+}
+
+const fn default_page_size() -> u32 {
+    100
+}
+
+const fn default_poll_secs() -> f64 {
+    30.0
 }
 
 const fn default_seed() -> u64 {
@@ -147,6 +383,138 @@ pub enum SinkConfig {
 
 const fn default_batch() -> usize {
     1
+}
+
+/// How a sink groups records into requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchConfig {
+    /// Most records per request (default 512).
+    #[serde(default = "default_batch_records")]
+    pub max_records: usize,
+    /// Longest a record waits for its batch to fill (default 200 ms).
+    #[serde(default = "default_batch_age_ms")]
+    pub max_age_ms: u64,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig {
+            max_records: default_batch_records(),
+            max_age_ms: default_batch_age_ms(),
+        }
+    }
+}
+
+const fn default_batch_records() -> usize {
+    512
+}
+
+const fn default_batch_age_ms() -> u64 {
+    200
+}
+
+/// A sink's buffer of records not yet delivered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueConfig {
+    /// Records held in memory (default 8192).
+    #[serde(default = "default_queue_records")]
+    pub max_records: usize,
+    /// When the buffer is full: `block` (default: sources wait, so webhooks and OTLP senders
+    /// are slowed down or told to retry) or `drop` (the newest records are dropped and counted).
+    #[serde(default)]
+    pub when_full: WhenFull,
+    /// Keep the buffer on disk instead, so outages and restarts lose nothing.
+    #[serde(default)]
+    pub disk: Option<DiskQueueConfig>,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            max_records: default_queue_records(),
+            when_full: WhenFull::default(),
+            disk: None,
+        }
+    }
+}
+
+const fn default_queue_records() -> usize {
+    8192
+}
+
+/// What a full buffer does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenFull {
+    /// Back-pressure: the sender waits.
+    #[default]
+    Block,
+    /// Drop, with a counter.
+    Drop,
+}
+
+/// A disk buffer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiskQueueConfig {
+    /// Directory of this sink's segments (one directory per sink).
+    pub dir: PathBuf,
+    /// Size limit (default 256 MiB).
+    #[serde(default = "default_disk_bytes")]
+    pub max_bytes: u64,
+    /// `always` (default: fsync before a sender is told its events are safe), `interval`
+    /// (every second) or `never` (the OS decides; survives a process crash, not a power loss).
+    #[serde(default)]
+    pub fsync: FsyncName,
+}
+
+const fn default_disk_bytes() -> u64 {
+    256 * 1024 * 1024
+}
+
+/// When the disk buffer calls fsync.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FsyncName {
+    /// After every append.
+    #[default]
+    Always,
+    /// About once a second.
+    Interval,
+    /// Never explicitly.
+    Never,
+}
+
+/// Retries of failed exports (exponential backoff with jitter; `Retry-After` and gRPC
+/// `RetryInfo` are honoured).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryConfig {
+    /// First wait (default 100 ms).
+    #[serde(default = "default_initial_backoff_ms")]
+    pub initial_backoff_ms: u64,
+    /// Longest wait between attempts (default 30 s).
+    #[serde(default = "default_max_backoff_secs")]
+    pub max_backoff_secs: f64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            initial_backoff_ms: default_initial_backoff_ms(),
+            max_backoff_secs: default_max_backoff_secs(),
+        }
+    }
+}
+
+const fn default_initial_backoff_ms() -> u64 {
+    100
+}
+
+const fn default_max_backoff_secs() -> f64 {
+    30.0
 }
 
 /// What is kept of rejected input.
@@ -311,6 +679,13 @@ const ENUM_VALUES: &[(&str, &str)] = &[
     ("DeadLetterContent", "redacted, raw, omitted"),
     ("MixName", "realistic, uniform"),
     ("TypesName", "all, documented"),
-    ("SourceConfig", "sample, stdin, file, generate"),
-    ("SinkConfig", "stdout, file"),
+    (
+        "SourceConfig",
+        "sample, stdin, file, generate, tail, webhook, otlp, audit_log_api",
+    ),
+    ("SinkConfig", "stdout, file, otlp"),
+    ("WhenFull", "block, drop"),
+    ("FsyncName", "always, interval, never"),
+    ("NonAudit", "pass, drop"),
+    ("StartAt", "beginning, end"),
 ];

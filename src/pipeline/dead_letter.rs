@@ -1,9 +1,16 @@
 //! The dead-letter destination: every rejected input is written here with the error and where
 //! it came from, as one JSON object per line. By default the input is redacted
 //! ([`crate::redact::Redactor::redact_unparsed`]); `raw` keeps it as it came, `omitted` drops it.
+//!
+//! Records a destination refused for good are written here too (`"refused": true`), as the
+//! OTLP/JSON request that carried them: they were redacted before export, so they hold nothing
+//! a rule covers.
 
 use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
+use std::sync::{Arc, Mutex};
+
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 
 use serde_json::json;
 
@@ -88,5 +95,79 @@ impl DeadLetters {
     /// Where they go.
     pub fn destination(&self) -> &str {
         &self.destination
+    }
+}
+
+/// Dead letters shared by the tasks of a running pipeline. Write errors are logged (without
+/// values) and counted, never fatal: a full disk must not stop the pipeline.
+#[derive(Clone)]
+pub struct SharedDeadLetters {
+    inner: Arc<Mutex<DeadLetters>>,
+    redactor: Arc<crate::core::AuditCore>,
+}
+
+impl SharedDeadLetters {
+    /// Shares `dead`, redacting with the core's rules.
+    pub fn new(dead: DeadLetters, core: Arc<crate::core::AuditCore>) -> SharedDeadLetters {
+        SharedDeadLetters {
+            inner: Arc::new(Mutex::new(dead)),
+            redactor: core,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, DeadLetters> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes one rejected input (see [`DeadLetters::write`]).
+    pub fn rejected(&self, source: &str, position: u64, kind: &str, error: &str, input: &[u8]) {
+        let r = self.lock().write(
+            self.redactor.redactor(),
+            source,
+            position,
+            kind,
+            error,
+            input,
+        );
+        if let Err(e) = r {
+            tracing::error!(error = %e, "Cannot write a dead letter.");
+        }
+    }
+
+    /// Writes records a destination refused.
+    pub fn write_refused(
+        &self,
+        sink: &str,
+        kind: &str,
+        records: u64,
+        req: &ExportLogsServiceRequest,
+    ) {
+        let rec = json!({
+            "dead_letter": true,
+            "refused": true,
+            "sink": sink,
+            "error_kind": kind,
+            "records": records,
+            "request": serde_json::to_value(req).unwrap_or_default(),
+        });
+        let mut d = self.lock();
+        let r = serde_json::to_writer(&mut d.out, &rec)
+            .map_err(io::Error::from)
+            .and_then(|_| d.out.write_all(b"\n"))
+            .and_then(|_| d.out.flush());
+        match r {
+            Ok(()) => d.written += 1,
+            Err(e) => tracing::error!(error = %e, "Cannot write a dead letter."),
+        }
+    }
+
+    /// Flushes.
+    pub fn flush(&self) -> io::Result<()> {
+        self.lock().flush()
+    }
+
+    /// Dead letters written.
+    pub fn written(&self) -> u64 {
+        self.lock().written()
     }
 }

@@ -1,111 +1,418 @@
-//! Sinks: where records go. For now OTLP/JSON lines on stdout or in a file (one
-//! `ExportLogsServiceRequest` per line, the protobuf JSON mapping), for debugging and for
-//! pipelines whose collector tails files.
+//! Sinks: each configured destination gets a buffer and a task that batches, exports, retries
+//! and acknowledges.
+//!
+//! ```text
+//!  submit ──► buffer (memory: bounded by records; or disk) ──► batch (size/age) ──► export
+//!                                                      ▲                          │
+//!                                                      └── retry (backoff, Retry-After) ◄┘
+//! ```
+//!
+//! One export is in flight per sink, so records leave in the order they arrived. A batch is
+//! retried until the destination accepts it, refuses it for good (non-retryable status or
+//! partial success: the refused records go to the dead letters), or the shutdown deadline
+//! passes (then it stays on disk, or is counted as abandoned).
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+pub mod lines;
+pub mod otlp;
+pub mod retry;
 
-use opentelemetry_proto::tonic::logs::v1::LogRecord;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
+use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource;
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
 
-use super::config::SinkConfig;
-use crate::otel::proto::{export_request, to_json_line};
+use super::ack::Ack;
+use super::config::{BatchConfig, QueueConfig, RetryConfig, SinkConfig, WhenFull};
+use super::dead_letter::SharedDeadLetters;
+use super::stats::{add, SinkStats};
+use crate::otel::proto::SCOPE_NAME;
+use lines::JsonLinesWriter;
+use retry::Backoff;
 
-/// A destination for records.
-pub trait Sink {
-    /// Takes one record.
-    fn push(&mut self, record: LogRecord) -> io::Result<()>;
-    /// Writes out anything buffered.
-    fn flush(&mut self) -> io::Result<()>;
-    /// Records written so far.
-    fn written(&self) -> u64;
-    /// A short name for logs.
-    fn name(&self) -> &str;
+/// Records from one source submission, all with the same resource and scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordBatch {
+    /// The resource: the pipeline's, or the one an OTLP sender gave.
+    pub resource: Arc<Resource>,
+    /// The instrumentation scope (audit-otel's when `None`).
+    pub scope: Option<Arc<InstrumentationScope>>,
+    /// The records.
+    pub records: Vec<LogRecord>,
 }
 
-/// OTLP/JSON lines to any writer.
-pub struct JsonLinesSink<W: Write> {
-    out: W,
-    resource: Resource,
-    batch: Vec<LogRecord>,
-    batch_size: usize,
-    written: u64,
-    name: String,
+/// What one export attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportOutcome {
+    /// Accepted, except `refused` records (partial success).
+    Accepted {
+        /// Records the destination refused for good.
+        refused: u64,
+        /// Its explanation.
+        message: Option<String>,
+    },
+    /// Try again later.
+    Retryable {
+        /// Why (status, not data).
+        reason: String,
+        /// How long the destination asked us to wait.
+        retry_after: Option<Duration>,
+    },
+    /// Refused for good.
+    Fatal {
+        /// Why (status, not data).
+        reason: String,
+        /// Nothing more can be written here (a closed stdout): stop the pipeline.
+        closed: bool,
+    },
 }
 
-impl<W: Write> JsonLinesSink<W> {
-    /// A sink writing batches of `batch_size` records per line.
-    pub fn new(out: W, resource: Resource, batch_size: usize, name: impl Into<String>) -> Self {
-        JsonLinesSink {
-            out,
-            resource,
-            batch: Vec::with_capacity(batch_size.max(1)),
-            batch_size: batch_size.max(1),
-            written: 0,
-            name: name.into(),
-        }
-    }
+/// A destination's transport.
+pub enum Exporter {
+    /// JSON lines to stdout or a file.
+    Lines(JsonLinesWriter),
+}
 
-    fn write_batch(&mut self) -> io::Result<()> {
-        if self.batch.is_empty() {
-            return Ok(());
+impl Exporter {
+    /// Sends one request.
+    pub async fn export(&mut self, req: &ExportLogsServiceRequest) -> ExportOutcome {
+        match self {
+            Exporter::Lines(w) => match tokio::task::block_in_place(|| w.write(req)) {
+                Ok(()) => ExportOutcome::Accepted {
+                    refused: 0,
+                    message: None,
+                },
+                Err(e) => ExportOutcome::Fatal {
+                    closed: e.kind() == std::io::ErrorKind::BrokenPipe,
+                    reason: e.to_string(),
+                },
+            },
         }
-        let records = std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
-        let n = records.len() as u64;
-        let line = to_json_line(&export_request(self.resource.clone(), records));
-        self.out.write_all(line.as_bytes())?;
-        self.out.write_all(b"\n")?;
-        self.written += n;
-        Ok(())
     }
 }
 
-impl<W: Write> Sink for JsonLinesSink<W> {
-    fn push(&mut self, record: LogRecord) -> io::Result<()> {
-        self.batch.push(record);
-        if self.batch.len() >= self.batch_size {
-            self.write_batch()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.write_batch()?;
-        self.out.flush()
-    }
-
-    fn written(&self) -> u64 {
-        self.written
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
+/// A configured sink, opened: its exporter and delivery settings.
+pub struct OpenedSink {
+    /// Name for logs and metrics.
+    pub name: String,
+    /// The transport.
+    pub exporter: Exporter,
+    /// Batching.
+    pub batch: BatchConfig,
+    /// Buffering.
+    pub queue: QueueConfig,
+    /// Retries.
+    pub retry: RetryConfig,
 }
 
 /// Opens a configured sink.
-pub fn open(cfg: &SinkConfig, resource: &Resource) -> io::Result<Box<dyn Sink>> {
-    Ok(match cfg {
-        SinkConfig::Stdout { batch_size } => Box::new(JsonLinesSink::new(
-            BufWriter::with_capacity(256 * 1024, io::stdout()),
-            resource.clone(),
-            *batch_size,
-            "stdout",
-        )),
-        SinkConfig::File { path, batch_size } => {
-            let f: File = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| {
-                    io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display()))
-                })?;
-            Box::new(JsonLinesSink::new(
-                BufWriter::with_capacity(256 * 1024, f),
-                resource.clone(),
-                *batch_size,
-                format!("file:{}", path.display()),
-            ))
-        }
+pub fn open(cfg: &SinkConfig) -> std::io::Result<OpenedSink> {
+    let (name, exporter, batch) = match cfg {
+        SinkConfig::Stdout { batch_size } => (
+            "stdout".to_owned(),
+            Exporter::Lines(JsonLinesWriter::stdout(*batch_size)),
+            BatchConfig::default(),
+        ),
+        SinkConfig::File { path, batch_size } => (
+            format!("file:{}", path.display()),
+            Exporter::Lines(JsonLinesWriter::file(path, *batch_size)?),
+            BatchConfig::default(),
+        ),
+    };
+    Ok(OpenedSink {
+        name,
+        exporter,
+        batch,
+        queue: QueueConfig::default(),
+        retry: RetryConfig::default(),
     })
+}
+
+/// What the task needs besides its sink.
+pub(crate) struct SinkContext {
+    pub stats: Arc<SinkStats>,
+    pub dead: SharedDeadLetters,
+    /// Fired when sources are done: deliver what is queued, then stop.
+    pub closing: CancellationToken,
+    /// Fired when the drain deadline passes: stop retrying.
+    pub abandon: CancellationToken,
+    /// Fired by a sink that can take nothing more (closed stdout): stop the pipeline.
+    pub stop_pipeline: CancellationToken,
+}
+
+struct Work {
+    batch: Arc<RecordBatch>,
+    ack: Ack,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+/// The submitting side of a sink.
+#[derive(Clone)]
+pub(crate) struct SinkHandle {
+    tx: mpsc::UnboundedSender<Work>,
+    room: Arc<Semaphore>,
+    capacity: u32,
+    when_full: WhenFull,
+    stats: Arc<SinkStats>,
+}
+
+impl SinkHandle {
+    /// Hands a batch to the sink, waiting for room (`block`) or dropping it (`drop`).
+    pub(crate) async fn enqueue(&self, batch: Arc<RecordBatch>, ack: Ack) {
+        let n = (batch.records.len() as u32).clamp(1, self.capacity);
+        let permit = match self.when_full {
+            WhenFull::Block => self.room.clone().acquire_many_owned(n).await.ok(),
+            WhenFull::Drop => match self.room.clone().try_acquire_many_owned(n) {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    add(&self.stats.dropped, batch.records.len() as u64);
+                    ack.lost();
+                    return;
+                }
+            },
+        };
+        if permit.is_none() {
+            return; // closed: the ack settles as lost when dropped
+        }
+        let len = batch.records.len() as i64;
+        if self
+            .tx
+            .send(Work {
+                batch,
+                ack,
+                _permit: permit,
+            })
+            .is_ok()
+        {
+            self.stats.queue_delta(len);
+        }
+    }
+}
+
+/// Starts a sink's task; returns its handle and the task.
+pub(crate) fn spawn(
+    sink: OpenedSink,
+    ctx: SinkContext,
+) -> (SinkHandle, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let capacity = sink.queue.max_records.clamp(1, u32::MAX as usize >> 4) as u32;
+    let handle = SinkHandle {
+        tx,
+        room: Arc::new(Semaphore::new(capacity as usize)),
+        capacity,
+        when_full: sink.queue.when_full,
+        stats: ctx.stats.clone(),
+    };
+    let task = tokio::spawn(run(sink, ctx, rx));
+    (handle, task)
+}
+
+async fn run(mut sink: OpenedSink, ctx: SinkContext, mut rx: mpsc::UnboundedReceiver<Work>) {
+    let max_records = sink.batch.max_records.max(1);
+    let max_age = Duration::from_millis(sink.batch.max_age_ms);
+    let mut pending: Vec<Work> = Vec::new();
+    let mut pending_records = 0usize;
+    let mut first_at = Instant::now();
+    let mut closing = false;
+    loop {
+        let full = pending_records >= max_records;
+        let due = !pending.is_empty() && first_at.elapsed() >= max_age;
+        if full || due || (closing && !pending.is_empty()) {
+            deliver(&mut sink, &ctx, std::mem::take(&mut pending)).await;
+            pending_records = 0;
+            continue;
+        }
+        if closing {
+            // Drain what was queued before the sources stopped, then end.
+            match rx.try_recv() {
+                Ok(w) => {
+                    pending_records += w.batch.records.len();
+                    pending.push(w);
+                    continue;
+                }
+                Err(_) => break,
+            }
+        }
+        let wait = if pending.is_empty() {
+            Duration::from_secs(3600)
+        } else {
+            max_age.saturating_sub(first_at.elapsed())
+        };
+        tokio::select! {
+            biased;
+            w = rx.recv() => match w {
+                Some(w) => {
+                    if pending.is_empty() {
+                        first_at = Instant::now();
+                    }
+                    pending_records += w.batch.records.len();
+                    pending.push(w);
+                }
+                None => closing = true,
+            },
+            _ = ctx.closing.cancelled(), if !closing => closing = true,
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Builds one request from queued batches: consecutive batches with the same resource and
+/// scope share a `ResourceLogs`. Batches no one else holds are moved, not copied.
+fn build_request(works: &mut [Work]) -> (ExportLogsServiceRequest, u64) {
+    let mut req = ExportLogsServiceRequest::default();
+    let mut n = 0u64;
+    let mut last: Option<(*const Resource, Option<*const InstrumentationScope>)> = None;
+    for w in works.iter_mut() {
+        let key = (
+            Arc::as_ptr(&w.batch.resource),
+            w.batch.scope.as_ref().map(Arc::as_ptr),
+        );
+        let records = match Arc::get_mut(&mut w.batch) {
+            Some(b) => std::mem::take(&mut b.records),
+            None => w.batch.records.clone(),
+        };
+        n += records.len() as u64;
+        if last == Some(key) {
+            if let Some(sl) = req
+                .resource_logs
+                .last_mut()
+                .and_then(|rl| rl.scope_logs.last_mut())
+            {
+                sl.log_records.extend(records);
+                continue;
+            }
+        }
+        last = Some(key);
+        req.resource_logs.push(ResourceLogs {
+            resource: Some((*w.batch.resource).clone()),
+            scope_logs: vec![ScopeLogs {
+                scope: Some(
+                    w.batch
+                        .scope
+                        .as_deref()
+                        .cloned()
+                        .unwrap_or_else(audit_scope),
+                ),
+                log_records: records,
+                schema_url: String::new(),
+            }],
+            schema_url: String::new(),
+        });
+    }
+    (req, n)
+}
+
+/// The instrumentation scope of records audit-otel made.
+pub fn audit_scope() -> InstrumentationScope {
+    InstrumentationScope {
+        name: SCOPE_NAME.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        ..InstrumentationScope::default()
+    }
+}
+
+async fn deliver(sink: &mut OpenedSink, ctx: &SinkContext, mut works: Vec<Work>) {
+    let (req, n) = build_request(&mut works);
+    ctx.stats.queue_delta(-(n as i64));
+    let safe = send_until_settled(sink, ctx, &req, n).await;
+    for w in works {
+        if safe {
+            w.ack.safe();
+        } else {
+            w.ack.lost();
+        }
+    }
+}
+
+/// Sends until accepted, refused for good, or abandoned; returns whether the records are
+/// settled without loss (accepted, with any partial refusal dead-lettered).
+async fn send_until_settled(
+    sink: &mut OpenedSink,
+    ctx: &SinkContext,
+    req: &ExportLogsServiceRequest,
+    n: u64,
+) -> bool {
+    let mut backoff = Backoff::new(&sink.retry);
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let started = Instant::now();
+        add(&ctx.stats.requests, 1);
+        let outcome = tokio::select! {
+            o = sink.exporter.export(req) => o,
+            _ = ctx.abandon.cancelled() => return abandon(sink, ctx, n),
+        };
+        ctx.stats.observe_latency(started.elapsed());
+        match outcome {
+            ExportOutcome::Accepted { refused, message } => {
+                let refused = refused.min(n);
+                add(&ctx.stats.exported, n - refused);
+                if refused > 0 {
+                    add(&ctx.stats.refused, refused);
+                    tracing::warn!(
+                        sink = %sink.name,
+                        refused,
+                        message = message.as_deref().unwrap_or(""),
+                        "The destination refused part of a batch (partial success); the batch is in the dead letters."
+                    );
+                    ctx.dead
+                        .write_refused(&sink.name, "partial_success", refused, req);
+                }
+                if attempt > 1 {
+                    tracing::info!(sink = %sink.name, attempts = attempt, "Export succeeded after retries.");
+                }
+                return refused == 0;
+            }
+            ExportOutcome::Fatal { reason, closed } => {
+                if closed {
+                    tracing::info!(sink = %sink.name, "The destination was closed; stopping.");
+                    ctx.stop_pipeline.cancel();
+                    return false;
+                }
+                add(&ctx.stats.refused, n);
+                tracing::error!(
+                    sink = %sink.name,
+                    records = n,
+                    reason = %reason,
+                    "The destination refused a batch for good; it is in the dead letters."
+                );
+                ctx.dead.write_refused(&sink.name, "export_refused", n, req);
+                return false;
+            }
+            ExportOutcome::Retryable {
+                reason,
+                retry_after,
+            } => {
+                add(&ctx.stats.retries, 1);
+                let wait = backoff.next(retry_after);
+                if attempt == 1 || attempt % 10 == 0 {
+                    tracing::warn!(
+                        sink = %sink.name,
+                        attempt,
+                        reason = %reason,
+                        retry_in_ms = wait.as_millis() as u64,
+                        "Export failed; retrying."
+                    );
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = ctx.abandon.cancelled() => return abandon(sink, ctx, n),
+                }
+            }
+        }
+    }
+}
+
+fn abandon(sink: &OpenedSink, ctx: &SinkContext, n: u64) -> bool {
+    add(&ctx.stats.abandoned, n);
+    tracing::error!(
+        sink = %sink.name,
+        records = n,
+        "Shutdown deadline passed with records undelivered and no disk buffer: they are lost."
+    );
+    false
 }

@@ -1,213 +1,80 @@
-//! Sources that yield input lines: the bundled sample, stdin, files, the generator.
-//!
-//! Lines are bytes, not strings: invalid UTF-8 is the parser's business (a clear, counted
-//! rejection), not a reason to stop reading. A line longer than the event limit is not held in
-//! memory: it is skipped to its end and reported as too large.
+//! Sources: where events come from. Each configured source runs as its own task (line
+//! sources on a blocking thread) and hands records to the sinks through a
+//! [`SourceContext`]; the order of one source's events is kept.
 
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+pub mod lines;
 
-use crate::generate::{Generator, GeneratorOptions};
+pub use lines::{Line, LineSource, SAMPLE_EVENTS};
 
 use super::config::SourceConfig;
+use super::ingest::SourceContext;
 
-/// The sample events bundled in the binary.
-pub const SAMPLE_EVENTS: &[u8] = include_bytes!("../../../examples/events/sample.ndjson");
-
-/// One line read from a source.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Line {
-    /// The line's bytes (without the newline).
-    Data,
-    /// The line was longer than the limit; this many bytes were skipped.
-    TooLong(usize),
+/// A source failed for good (it could not listen, its file vanished): the pipeline stops.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("source {source_name}: {message}")]
+pub struct SourceError {
+    /// The source's name.
+    pub source_name: String,
+    /// What went wrong and what to do about it.
+    pub message: String,
 }
 
-/// A source of lines.
-pub trait LineSource {
-    /// Reads the next line into `buf` (cleared first). `Ok(None)` at the end.
-    fn next_line(&mut self, buf: &mut Vec<u8>, max_bytes: usize) -> io::Result<Option<Line>>;
-    /// A short name for logs and dead letters (`stdin`, `file:/path`, ...).
-    fn name(&self) -> &str;
-}
-
-/// Lines from any buffered reader.
-pub struct ReaderSource<R> {
-    reader: R,
-    name: String,
-}
-
-impl<R: BufRead> ReaderSource<R> {
-    /// Wraps a reader.
-    pub fn new(reader: R, name: impl Into<String>) -> Self {
-        ReaderSource {
-            reader,
-            name: name.into(),
-        }
+/// A short name for a configured source, for logs, metrics and dead letters.
+pub fn name(cfg: &SourceConfig) -> String {
+    match cfg {
+        SourceConfig::Sample => "sample".into(),
+        SourceConfig::Stdin => "stdin".into(),
+        SourceConfig::File { path } => format!("file:{}", path.display()),
+        SourceConfig::Generate { .. } => "generate".into(),
+        SourceConfig::Tail(t) => format!("tail:{}", t.path.display()),
+        SourceConfig::Webhook(w) => format!("webhook:{}", w.listen),
+        SourceConfig::Otlp(_) => "otlp".into(),
+        SourceConfig::AuditLogApi(a) => format!("audit_log_api:{}", a.project_id),
     }
 }
 
-impl<R: BufRead> LineSource for ReaderSource<R> {
-    fn next_line(&mut self, buf: &mut Vec<u8>, max_bytes: usize) -> io::Result<Option<Line>> {
-        read_line_bounded(&mut self.reader, buf, max_bytes)
-    }
-
-    fn name(&self) -> &str {
-        &self.name
-    }
+/// Whether a source ends by itself (the pipeline ends when every source has).
+pub fn is_finite(cfg: &SourceConfig) -> bool {
+    matches!(
+        cfg,
+        SourceConfig::Sample
+            | SourceConfig::Stdin
+            | SourceConfig::File { .. }
+            | SourceConfig::Generate { .. }
+    )
 }
 
-/// Reads up to the next `\n` into `buf`, keeping at most `max` bytes in memory.
-pub fn read_line_bounded(
-    r: &mut impl BufRead,
-    buf: &mut Vec<u8>,
-    max: usize,
-) -> io::Result<Option<Line>> {
-    buf.clear();
-    let mut total = 0usize;
-    let mut any = false;
-    loop {
-        let chunk = match r.fill_buf() {
-            Ok(c) => c,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            break;
+/// Starts a configured source.
+pub(crate) fn spawn(
+    cfg: &SourceConfig,
+    ctx: SourceContext,
+) -> tokio::task::JoinHandle<Result<(), SourceError>> {
+    let handle = tokio::runtime::Handle::current();
+    match lines::open(cfg) {
+        Ok(Some(src)) => {
+            let rate = match cfg {
+                SourceConfig::Generate { rate_per_sec, .. } => *rate_per_sec,
+                _ => None,
+            };
+            tokio::task::spawn_blocking(move || lines::feed(src, ctx, handle, rate))
         }
-        any = true;
-        let (take, done) = match memchr_newline(chunk) {
-            Some(i) => (i, true),
-            None => (chunk.len(), false),
-        };
-        if total + take <= max {
-            buf.extend_from_slice(&chunk[..take]);
+        Err(e) => {
+            let name = ctx.name().to_owned();
+            tokio::spawn(async move {
+                Err(SourceError {
+                    source_name: name,
+                    message: e.to_string(),
+                })
+            })
         }
-        total += take;
-        r.consume(if done { take + 1 } else { take });
-        if done {
-            break;
+        Ok(None) => {
+            let name = ctx.name().to_owned();
+            tokio::spawn(async move {
+                Err(SourceError {
+                    source_name: name,
+                    message: "this source type is not available in this build".into(),
+                })
+            })
         }
-    }
-    if !any {
-        return Ok(None);
-    }
-    if buf.last() == Some(&b'\r') {
-        buf.pop();
-    }
-    Ok(Some(if total > max {
-        buf.clear();
-        Line::TooLong(total)
-    } else {
-        Line::Data
-    }))
-}
-
-fn memchr_newline(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
-}
-
-/// Lines from the generator.
-pub struct GeneratorSource {
-    generator: Generator,
-    remaining: u64,
-}
-
-impl LineSource for GeneratorSource {
-    fn next_line(&mut self, buf: &mut Vec<u8>, max_bytes: usize) -> io::Result<Option<Line>> {
-        if self.remaining == 0 {
-            return Ok(None);
-        }
-        self.remaining -= 1;
-        buf.clear();
-        self.generator.write_line(buf);
-        if buf.len() > max_bytes {
-            let n = buf.len();
-            buf.clear();
-            return Ok(Some(Line::TooLong(n)));
-        }
-        Ok(Some(Line::Data))
-    }
-
-    fn name(&self) -> &str {
-        "generate"
-    }
-}
-
-/// Opens a configured source.
-pub fn open(cfg: &SourceConfig) -> io::Result<Box<dyn LineSource>> {
-    Ok(match cfg {
-        SourceConfig::Sample => Box::new(ReaderSource::new(SAMPLE_EVENTS, "sample")),
-        SourceConfig::Stdin => Box::new(ReaderSource::new(io::stdin().lock(), "stdin")),
-        SourceConfig::File { path } => {
-            let f = File::open(path).map_err(|e| {
-                io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display()))
-            })?;
-            Box::new(ReaderSource::new(
-                BufReader::with_capacity(256 * 1024, f),
-                format!("file:{}", path.display()),
-            ))
-        }
-        SourceConfig::Generate {
-            count,
-            seed,
-            malformed_rate,
-            mix,
-            types,
-        } => Box::new(GeneratorSource {
-            generator: Generator::new(GeneratorOptions {
-                seed: *seed,
-                mix: (*mix).into(),
-                types: (*types).into(),
-                malformed_rate: *malformed_rate,
-                ..GeneratorOptions::default()
-            }),
-            remaining: *count,
-        }),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bounded_lines() {
-        let data = b"short\r\nthis line is far too long\nok\nlast-without-newline";
-        let mut r = &data[..];
-        let mut buf = Vec::new();
-        let mut out = Vec::new();
-        while let Some(l) = read_line_bounded(&mut r, &mut buf, 10).unwrap() {
-            out.push((l, String::from_utf8(buf.clone()).unwrap()));
-        }
-        assert_eq!(
-            out,
-            vec![
-                (Line::Data, "short".into()),
-                (Line::TooLong(25), String::new()),
-                (Line::Data, "ok".into()),
-                (Line::TooLong(20), String::new()),
-            ]
-        );
-    }
-
-    #[test]
-    fn the_sample_parses_and_covers_the_catalog() {
-        let catalog = crate::catalog::Catalog::builtin();
-        let mut seen = std::collections::HashSet::new();
-        for line in SAMPLE_EVENTS
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.is_empty())
-        {
-            let e = crate::event::AuditEvent::from_slice(line).expect("sample lines parse");
-            seen.insert(
-                catalog
-                    .lookup(&e.event_type)
-                    .expect("known type")
-                    .event_type
-                    .clone(),
-            );
-        }
-        assert_eq!(seen.len(), catalog.entries().len());
     }
 }
