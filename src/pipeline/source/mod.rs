@@ -2,7 +2,11 @@
 //! sources on a blocking thread) and hands records to the sinks through a
 //! [`SourceContext`]; the order of one source's events is kept.
 
+pub mod audit_log_api;
 pub mod lines;
+pub mod otlp;
+pub mod tail;
+pub mod webhook;
 
 pub use lines::{Line, LineSource, SAMPLE_EVENTS};
 
@@ -67,14 +71,15 @@ pub(crate) fn spawn(
                 })
             })
         }
-        Ok(None) => {
-            let name = ctx.name().to_owned();
-            tokio::spawn(async move {
-                Err(SourceError {
-                    source_name: name,
-                    message: "this source type is not available in this build".into(),
-                })
-            })
-        }
+        Ok(None) => match cfg.clone() {
+            SourceConfig::Tail(c) => tokio::spawn(tail::run(c, ctx)),
+            SourceConfig::Webhook(c) => tokio::spawn(webhook::run(c, ctx)),
+            SourceConfig::Otlp(c) => tokio::spawn(otlp::run(c, ctx)),
+            SourceConfig::AuditLogApi(c) => tokio::spawn(audit_log_api::run(c, ctx)),
+            SourceConfig::Sample
+            | SourceConfig::Stdin
+            | SourceConfig::File { .. }
+            | SourceConfig::Generate { .. } => unreachable!("line sources are opened above"),
+        },
     }
 }
