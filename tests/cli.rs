@@ -287,7 +287,7 @@ fn malformed_input_is_rejected_line_by_line_into_dead_letters_without_stopping()
         .all(|d| d["dead_letter"] == true && d["error"].as_str().is_some_and(|e| !e.is_empty())));
     let warnings = stderr
         .lines()
-        .filter(|l| l.contains("Rejected input line."))
+        .filter(|l| l.contains("Rejected input."))
         .count();
     assert_eq!(warnings, bad);
     let oracle = Oracle::new(g.planted().iter().map(|(_, v)| v.as_str()));
@@ -389,9 +389,9 @@ fn run_writes_metrics_with_redactions_per_rule() {
     );
     let text = std::fs::read_to_string(&file).unwrap();
     for needle in [
-        "audit_otel_events_received_total{pipeline=\"stdio\"} 21",
+        "audit_otel_events_received_total{pipeline=\"stdio\",source=\"stdin\"} 21",
         "audit_otel_events_exported_total{pipeline=\"stdio\",sink=\"stdout\"} 20",
-        "audit_otel_events_rejected_total{pipeline=\"stdio\",reason=\"invalid_json\"} 1",
+        "audit_otel_events_rejected_total{pipeline=\"stdio\",source=\"stdin\",reason=\"invalid_json\"} 1",
         "audit_otel_dead_letters_total{pipeline=\"stdio\"} 1",
         "# TYPE audit_otel_redactions_total counter",
     ] {
