@@ -586,13 +586,22 @@ impl PipelineConfig {
                     .into(),
             });
         }
-        let source = config::File::from(path).format(config::FileFormat::Yaml);
-        Self::build(source, origin)
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+            origin: origin.clone(),
+            message: format!("cannot read: {e}"),
+        })?;
+        Self::from_yaml(&text, &origin)
     }
 
     /// Reads a pipeline from YAML text (`origin` names it in errors).
+    /// `${NAME}` and `${NAME:-default}` are replaced by environment variables first (`$${`
+    /// stays a literal `${`), so one file serves every environment.
     pub fn from_yaml(text: &str, origin: &str) -> Result<PipelineConfig, LoadError> {
-        let source = config::File::from_str(text, config::FileFormat::Yaml);
+        let text = expand_env(text, &|k| std::env::var(k).ok()).map_err(|message| LoadError {
+            origin: origin.to_owned(),
+            message,
+        })?;
+        let source = config::File::from_str(&text, config::FileFormat::Yaml);
         Self::build(source, origin.to_owned())
     }
 
@@ -625,6 +634,56 @@ impl PipelineConfig {
                 message: explain_config_error(&e),
             })
     }
+}
+
+/// Replaces `${NAME}` and `${NAME:-default}`; `$${` is a literal `${`. Comments are expanded
+/// too (harmless). An unset variable without a default is an error naming it and its line.
+pub fn expand_env(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if after.starts_with("$${") {
+            out.push_str("${");
+            rest = &after[3..];
+            continue;
+        }
+        if !after.starts_with("${") {
+            out.push('$');
+            rest = &after[1..];
+            continue;
+        }
+        let line = text[..text.len() - after.len()].matches('\n').count() + 1;
+        let Some(end) = after.find('}') else {
+            return Err(format!(
+                "line {line}: `${{` without a closing `}}`; write `${{NAME}}`, or `$${{` for a literal"
+            ));
+        };
+        let inner = &after[2..end];
+        let (name, default) = match inner.split_once(":-") {
+            Some((n, d)) => (n, Some(d)),
+            None => (inner, None),
+        };
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "line {line}: `${{{inner}}}` is not a variable reference; use `${{NAME}}` or `${{NAME:-default}}`"
+            ));
+        }
+        match (lookup(name), default) {
+            (Some(v), _) if !v.is_empty() => out.push_str(&v),
+            (_, Some(d)) => out.push_str(d),
+            (Some(v), None) => out.push_str(&v),
+            (None, None) => {
+                return Err(format!(
+                    "line {line}: environment variable {name} is not set; set it or give a default: `${{{name}:-value}}`"
+                ))
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// The `config` crate's messages, with a hint for the usual mistakes.
@@ -689,3 +748,37 @@ const ENUM_VALUES: &[(&str, &str)] = &[
     ("NonAudit", "pass, drop"),
     ("StartAt", "beginning, end"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(k: &str) -> Option<String> {
+        match k {
+            "HOST" => Some("collector".into()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn expands_variables_and_defaults() {
+        assert_eq!(
+            expand_env("a: http://${HOST}:4317", &env).unwrap(),
+            "a: http://collector:4317"
+        );
+        assert_eq!(
+            expand_env("${UNSET:-x} ${EMPTY:-y} ${HOST:-z}", &env).unwrap(),
+            "x y collector"
+        );
+        assert_eq!(expand_env("cost: $5 $${HOST}", &env).unwrap(), "cost: $5 ${HOST}");
+    }
+
+    #[test]
+    fn unset_variables_and_bad_references_name_the_line() {
+        let e = expand_env("a: 1\nb: ${NOPE}\n", &env).unwrap_err();
+        assert!(e.contains("line 2") && e.contains("NOPE"), "{e}");
+        assert!(expand_env("x: ${A B}", &env).unwrap_err().contains("not a variable"));
+        assert!(expand_env("x: ${OPEN", &env).unwrap_err().contains("closing"));
+    }
+}
