@@ -20,6 +20,7 @@
 
 pub mod ack;
 pub mod admin;
+pub mod buffer;
 pub mod config;
 pub mod dead_letter;
 pub mod dedup;
