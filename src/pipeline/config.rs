@@ -362,7 +362,7 @@ impl From<TypesName> for TypeSet {
 }
 
 /// A destination for records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum SinkConfig {
     /// OTLP/JSON lines on standard output: one `ExportLogsServiceRequest` per line.
@@ -379,6 +379,8 @@ pub enum SinkConfig {
         #[serde(default = "default_batch")]
         batch_size: usize,
     },
+    /// OTLP over gRPC or HTTP to a collector or backend.
+    Otlp(Box<super::sink::otlp::OtlpSinkConfig>),
 }
 
 const fn default_batch() -> usize {
@@ -644,9 +646,9 @@ pub fn expand_env(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result
     while let Some(i) = rest.find('$') {
         out.push_str(&rest[..i]);
         let after = &rest[i..];
-        if after.starts_with("$${") {
+        if let Some(tail) = after.strip_prefix("$${") {
             out.push_str("${");
-            rest = &after[3..];
+            rest = tail;
             continue;
         }
         if !after.starts_with("${") {
@@ -771,14 +773,21 @@ mod tests {
             expand_env("${UNSET:-x} ${EMPTY:-y} ${HOST:-z}", &env).unwrap(),
             "x y collector"
         );
-        assert_eq!(expand_env("cost: $5 $${HOST}", &env).unwrap(), "cost: $5 ${HOST}");
+        assert_eq!(
+            expand_env("cost: $5 $${HOST}", &env).unwrap(),
+            "cost: $5 ${HOST}"
+        );
     }
 
     #[test]
     fn unset_variables_and_bad_references_name_the_line() {
         let e = expand_env("a: 1\nb: ${NOPE}\n", &env).unwrap_err();
         assert!(e.contains("line 2") && e.contains("NOPE"), "{e}");
-        assert!(expand_env("x: ${A B}", &env).unwrap_err().contains("not a variable"));
-        assert!(expand_env("x: ${OPEN", &env).unwrap_err().contains("closing"));
+        assert!(expand_env("x: ${A B}", &env)
+            .unwrap_err()
+            .contains("not a variable"));
+        assert!(expand_env("x: ${OPEN", &env)
+            .unwrap_err()
+            .contains("closing"));
     }
 }

@@ -104,15 +104,26 @@ impl DeadLetters {
 pub struct SharedDeadLetters {
     inner: Arc<Mutex<DeadLetters>>,
     redactor: Arc<crate::core::AuditCore>,
+    counter: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl SharedDeadLetters {
     /// Shares `dead`, redacting with the core's rules.
-    pub fn new(dead: DeadLetters, core: Arc<crate::core::AuditCore>) -> SharedDeadLetters {
+    pub fn new(
+        dead: DeadLetters,
+        core: Arc<crate::core::AuditCore>,
+        counter: Arc<std::sync::atomic::AtomicU64>,
+    ) -> SharedDeadLetters {
         SharedDeadLetters {
             inner: Arc::new(Mutex::new(dead)),
             redactor: core,
+            counter,
         }
+    }
+
+    fn count(&self) {
+        self.counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, DeadLetters> {
@@ -129,8 +140,9 @@ impl SharedDeadLetters {
             error,
             input,
         );
-        if let Err(e) = r {
-            tracing::error!(error = %e, "Cannot write a dead letter.");
+        match r {
+            Ok(()) => self.count(),
+            Err(e) => tracing::error!(error = %e, "Cannot write a dead letter."),
         }
     }
 
@@ -156,7 +168,10 @@ impl SharedDeadLetters {
             .and_then(|_| d.out.write_all(b"\n"))
             .and_then(|_| d.out.flush());
         match r {
-            Ok(()) => d.written += 1,
+            Ok(()) => {
+                d.written += 1;
+                self.count();
+            }
             Err(e) => tracing::error!(error = %e, "Cannot write a dead letter."),
         }
     }

@@ -17,7 +17,7 @@ use super::ack::{Ack, Delivery, Receipt};
 use super::dead_letter::SharedDeadLetters;
 use super::dedup::{DedupWindow, IdClaim};
 use super::sink::{RecordBatch, SinkHandle};
-use super::stats::{add, PipelineStats, SourceStats};
+use super::stats::{add, SourceStats};
 use crate::core::AuditCore;
 use crate::event::{AuditEvent, ParseError};
 use crate::otel::now_unix_nano;
@@ -41,7 +41,6 @@ pub(crate) struct Shared {
     pub dead: SharedDeadLetters,
     pub dedup: Option<DedupWindow>,
     pub resource: Arc<Resource>,
-    pub stats: Arc<PipelineStats>,
     pub max_event_bytes: usize,
 }
 
@@ -155,7 +154,6 @@ impl SourceContext {
         self.shared
             .dead
             .rejected(self.name(), position, kind, message, input);
-        add(&self.shared.stats.dead_letters, 1);
     }
 
     /// Hands records made from audit events (with the pipeline's resource) to every sink.

@@ -162,13 +162,30 @@ impl Pipeline {
             }
         }
         for (i, s) in config.sinks.iter().enumerate() {
-            let batch = match s {
+            match s {
                 SinkConfig::Stdout { batch_size } | SinkConfig::File { batch_size, .. } => {
-                    *batch_size
+                    if *batch_size == 0 {
+                        problems.push(format!("`sinks[{i}].batch_size`: must be at least 1"));
+                    }
                 }
-            };
-            if batch == 0 {
-                problems.push(format!("`sinks[{i}].batch_size`: must be at least 1"));
+                SinkConfig::Otlp(o) => {
+                    problems.extend(o.validate(&format!("sinks[{i}]")));
+                    if o.batch.max_records == 0 {
+                        problems.push(format!(
+                            "`sinks[{i}].batch.max_records`: must be at least 1"
+                        ));
+                    }
+                    if o.queue.max_records == 0 {
+                        problems.push(format!(
+                            "`sinks[{i}].queue.max_records`: must be at least 1"
+                        ));
+                    }
+                    if o.retry.max_backoff_secs.is_nan() || o.retry.max_backoff_secs <= 0.0 {
+                        problems.push(format!(
+                            "`sinks[{i}].retry.max_backoff_secs`: must be above 0, e.g. 30"
+                        ));
+                    }
+                }
             }
         }
         if config.limits.max_event_bytes < 64 {
@@ -256,9 +273,11 @@ impl Pipeline {
     /// Runs on the current runtime until the sources end or `handle.shutdown` fires.
     pub async fn run_with(&self, handle: RunHandle) -> Result<RunSummary, RunError> {
         let shutdown = handle.shutdown.clone();
+        let dead_letter_count = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let dead = SharedDeadLetters::new(
             DeadLetters::open(&self.config.dead_letter)?,
             self.core.clone(),
+            dead_letter_count.clone(),
         );
         // Sinks first, so sources have somewhere to put records.
         let closing = CancellationToken::new();
@@ -279,7 +298,7 @@ impl Pipeline {
                     abandon: abandon.clone(),
                     stop_pipeline: shutdown.clone(),
                 },
-            );
+            )?;
             sink_handles.push(h);
             sink_tasks.push(t);
         }
@@ -292,6 +311,7 @@ impl Pipeline {
         let stats = Arc::new(PipelineStats {
             sources: source_stats.clone(),
             sinks: sink_stats,
+            dead_letters: dead_letter_count,
             ..PipelineStats::default()
         });
         let _ = handle.stats.set(stats.clone());
@@ -305,7 +325,6 @@ impl Pipeline {
                 .enabled
                 .then(|| dedup::DedupWindow::new(self.config.dedup.window)),
             resource: Arc::new(self.resource.clone()),
-            stats: stats.clone(),
             max_event_bytes: self.config.limits.max_event_bytes,
         });
         let admin_stop = CancellationToken::new();

@@ -146,8 +146,8 @@ pub struct PipelineStats {
     pub sources: Vec<Arc<SourceStats>>,
     /// Per sink, in configuration order.
     pub sinks: Vec<Arc<SinkStats>>,
-    /// Dead letters written.
-    pub dead_letters: AtomicU64,
+    /// Dead letters written (shared with the dead-letter writer).
+    pub dead_letters: Arc<AtomicU64>,
     /// Every source is listening and every sink is open.
     pub ready: AtomicBool,
     /// A shutdown has begun.

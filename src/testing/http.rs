@@ -21,6 +21,9 @@ use super::types::Transport;
 /// The OTLP/HTTP logs path.
 pub(crate) const LOGS_PATH: &str = "/v1/logs";
 
+/// Grafana Loki's native OTLP path, served too so pipelines aimed at Loki can be tested.
+pub(crate) const LOKI_LOGS_PATH: &str = "/otlp/v1/logs";
+
 const PROTOBUF: &str = "application/x-protobuf";
 const JSON: &str = "application/json";
 
@@ -28,6 +31,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let limit = shared.max_message_size;
     Router::new()
         .route(LOGS_PATH, post(export_logs))
+        .route(LOKI_LOGS_PATH, post(export_logs))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(shared)
 }

@@ -7,6 +7,8 @@ use std::process::{Command, Output, Stdio};
 
 use aho_corasick::AhoCorasick;
 
+pub mod proc;
+
 /// The built binary.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_audit-otel"))

@@ -27,7 +27,8 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::ack::Ack;
-use super::config::{BatchConfig, QueueConfig, RetryConfig, SinkConfig, WhenFull};
+use super::buffer::{AppendOutcome, DiskBuffer, DiskBufferOptions, FsyncPolicy};
+use super::config::{BatchConfig, FsyncName, QueueConfig, RetryConfig, SinkConfig, WhenFull};
 use super::dead_letter::SharedDeadLetters;
 use super::stats::{add, SinkStats};
 use crate::otel::proto::SCOPE_NAME;
@@ -75,6 +76,8 @@ pub enum ExportOutcome {
 pub enum Exporter {
     /// JSON lines to stdout or a file.
     Lines(JsonLinesWriter),
+    /// OTLP over gRPC or HTTP.
+    Otlp(otlp::OtlpClient),
 }
 
 impl Exporter {
@@ -89,6 +92,24 @@ impl Exporter {
                 Err(e) => ExportOutcome::Fatal {
                     closed: e.kind() == std::io::ErrorKind::BrokenPipe,
                     reason: e.to_string(),
+                },
+            },
+            // The client takes the request by value; a copy is kept for retries.
+            Exporter::Otlp(c) => match c.send(req.clone()).await {
+                otlp::SendOutcome::Accepted { rejected, message } => ExportOutcome::Accepted {
+                    refused: rejected.max(0) as u64,
+                    message,
+                },
+                otlp::SendOutcome::Retryable {
+                    reason,
+                    retry_after,
+                } => ExportOutcome::Retryable {
+                    reason,
+                    retry_after,
+                },
+                otlp::SendOutcome::Fatal { reason } => ExportOutcome::Fatal {
+                    reason,
+                    closed: false,
                 },
             },
         }
@@ -109,26 +130,47 @@ pub struct OpenedSink {
     pub retry: RetryConfig,
 }
 
+/// A short name for a configured sink, for logs and metrics.
+pub fn name(cfg: &SinkConfig) -> String {
+    match cfg {
+        SinkConfig::Stdout { .. } => "stdout".into(),
+        SinkConfig::File { path, .. } => format!("file:{}", path.display()),
+        SinkConfig::Otlp(o) => format!("otlp:{}", o.endpoint),
+    }
+}
+
 /// Opens a configured sink.
 pub fn open(cfg: &SinkConfig) -> std::io::Result<OpenedSink> {
-    let (name, exporter, batch) = match cfg {
+    let name = name(cfg);
+    let (exporter, batch, queue, retry) = match cfg {
         SinkConfig::Stdout { batch_size } => (
-            "stdout".to_owned(),
             Exporter::Lines(JsonLinesWriter::stdout(*batch_size)),
             BatchConfig::default(),
+            QueueConfig::default(),
+            RetryConfig::default(),
         ),
         SinkConfig::File { path, batch_size } => (
-            format!("file:{}", path.display()),
             Exporter::Lines(JsonLinesWriter::file(path, *batch_size)?),
             BatchConfig::default(),
+            QueueConfig::default(),
+            RetryConfig::default(),
+        ),
+        SinkConfig::Otlp(o) => (
+            Exporter::Otlp(
+                otlp::OtlpClient::new(o)
+                    .map_err(|e| std::io::Error::other(format!("sink {name}: {e}")))?,
+            ),
+            o.batch,
+            o.queue.clone(),
+            o.retry,
         ),
     };
     Ok(OpenedSink {
         name,
         exporter,
         batch,
-        queue: QueueConfig::default(),
-        retry: RetryConfig::default(),
+        queue,
+        retry,
     })
 }
 
@@ -153,62 +195,250 @@ struct Work {
 /// The submitting side of a sink.
 #[derive(Clone)]
 pub(crate) struct SinkHandle {
-    tx: mpsc::UnboundedSender<Work>,
-    room: Arc<Semaphore>,
-    capacity: u32,
+    mode: Mode,
     when_full: WhenFull,
     stats: Arc<SinkStats>,
+}
+
+#[derive(Clone)]
+enum Mode {
+    /// A bounded in-memory queue: `room` holds one permit per record.
+    Memory {
+        tx: mpsc::UnboundedSender<Work>,
+        room: Arc<Semaphore>,
+        capacity: u32,
+    },
+    /// A disk buffer: a batch is safe once appended.
+    Disk(Arc<DiskBuffer>),
 }
 
 impl SinkHandle {
     /// Hands a batch to the sink, waiting for room (`block`) or dropping it (`drop`).
     pub(crate) async fn enqueue(&self, batch: Arc<RecordBatch>, ack: Ack) {
-        let n = (batch.records.len() as u32).clamp(1, self.capacity);
-        let permit = match self.when_full {
-            WhenFull::Block => self.room.clone().acquire_many_owned(n).await.ok(),
-            WhenFull::Drop => match self.room.clone().try_acquire_many_owned(n) {
-                Ok(p) => Some(p),
-                Err(_) => {
-                    add(&self.stats.dropped, batch.records.len() as u64);
+        match &self.mode {
+            Mode::Memory { tx, room, capacity } => {
+                let n = (batch.records.len() as u32).clamp(1, *capacity);
+                let permit = match self.when_full {
+                    WhenFull::Block => room.clone().acquire_many_owned(n).await.ok(),
+                    WhenFull::Drop => match room.clone().try_acquire_many_owned(n) {
+                        Ok(p) => Some(p),
+                        Err(_) => {
+                            add(&self.stats.dropped, batch.records.len() as u64);
+                            ack.lost();
+                            return;
+                        }
+                    },
+                };
+                if permit.is_none() {
+                    return; // closed: the ack settles as lost when dropped
+                }
+                let len = batch.records.len() as i64;
+                if tx
+                    .send(Work {
+                        batch,
+                        ack,
+                        _permit: permit,
+                    })
+                    .is_ok()
+                {
+                    self.stats.queue_delta(len);
+                }
+            }
+            Mode::Disk(buffer) => self.append_to_disk(buffer, &batch, ack).await,
+        }
+    }
+
+    async fn append_to_disk(&self, buffer: &Arc<DiskBuffer>, batch: &RecordBatch, ack: Ack) {
+        let n = batch.records.len();
+        let entry = encode_entry(batch);
+        let entry = Arc::new(entry);
+        loop {
+            let (b, e) = (buffer.clone(), entry.clone());
+            let space = buffer.space_notify();
+            let notified = space.notified();
+            let outcome = tokio::task::spawn_blocking(move || b.append(&[&e[..]])).await;
+            match outcome {
+                Ok(Ok(AppendOutcome::Appended { .. })) => {
+                    self.stats.queue_delta(n as i64);
+                    ack.safe();
+                    return;
+                }
+                Ok(Ok(AppendOutcome::Full)) => match self.when_full {
+                    WhenFull::Drop => {
+                        add(&self.stats.dropped, n as u64);
+                        ack.lost();
+                        return;
+                    }
+                    WhenFull::Block => {
+                        // Wait for a commit to free space (or look again shortly).
+                        let _ = tokio::time::timeout(Duration::from_millis(200), notified).await;
+                    }
+                },
+                Ok(Err(e)) => {
+                    add(&self.stats.dropped, n as u64);
+                    tracing::error!(error = %e, records = n, "Cannot append to the disk buffer; the batch is dropped.");
                     ack.lost();
                     return;
                 }
-            },
-        };
-        if permit.is_none() {
-            return; // closed: the ack settles as lost when dropped
-        }
-        let len = batch.records.len() as i64;
-        if self
-            .tx
-            .send(Work {
-                batch,
-                ack,
-                _permit: permit,
-            })
-            .is_ok()
-        {
-            self.stats.queue_delta(len);
+                Err(_) => {
+                    ack.lost();
+                    return;
+                }
+            }
         }
     }
+}
+
+/// A batch as a disk-buffer entry: one protobuf `ResourceLogs`.
+fn encode_entry(batch: &RecordBatch) -> Vec<u8> {
+    use prost::Message;
+    let rl = ResourceLogs {
+        resource: Some((*batch.resource).clone()),
+        scope_logs: vec![ScopeLogs {
+            scope: Some(batch.scope.as_deref().cloned().unwrap_or_else(audit_scope)),
+            log_records: batch.records.clone(),
+            schema_url: String::new(),
+        }],
+        schema_url: String::new(),
+    };
+    rl.encode_to_vec()
 }
 
 /// Starts a sink's task; returns its handle and the task.
 pub(crate) fn spawn(
     sink: OpenedSink,
     ctx: SinkContext,
-) -> (SinkHandle, tokio::task::JoinHandle<()>) {
+) -> std::io::Result<(SinkHandle, tokio::task::JoinHandle<()>)> {
+    let when_full = sink.queue.when_full;
+    if let Some(disk) = sink.queue.disk.clone() {
+        let fsync = match disk.fsync {
+            FsyncName::Always => FsyncPolicy::Always,
+            FsyncName::Interval => FsyncPolicy::EveryMillis(1000),
+            FsyncName::Never => FsyncPolicy::Never,
+        };
+        let mut opts = DiskBufferOptions::new(&disk.dir);
+        opts.max_bytes = disk.max_bytes;
+        opts.segment_bytes =
+            (disk.max_bytes / 16).clamp(1, DiskBufferOptions::DEFAULT_SEGMENT_BYTES);
+        opts.fsync = fsync;
+        let (buffer, report) = DiskBuffer::open(opts)
+            .map_err(|e| std::io::Error::other(format!("sink {}: {e}", sink.name)))?;
+        if report.corrupted_entries > 0 || report.corrupted_regions > 0 {
+            add(
+                &ctx.stats.corrupted,
+                report.corrupted_entries.max(report.corrupted_regions),
+            );
+            tracing::error!(
+                sink = %sink.name,
+                entries = report.corrupted_entries,
+                regions = report.corrupted_regions,
+                "The disk buffer had corrupted entries; they were skipped."
+            );
+        }
+        if report.pending_entries > 0 {
+            tracing::info!(
+                sink = %sink.name,
+                batches = report.pending_entries,
+                "Resuming delivery of what the disk buffer holds from before."
+            );
+        }
+        let buffer = Arc::new(buffer);
+        let handle = SinkHandle {
+            mode: Mode::Disk(buffer.clone()),
+            when_full,
+            stats: ctx.stats.clone(),
+        };
+        let task = tokio::spawn(run_disk(sink, ctx, buffer));
+        return Ok((handle, task));
+    }
     let (tx, rx) = mpsc::unbounded_channel();
     let capacity = sink.queue.max_records.clamp(1, u32::MAX as usize >> 4) as u32;
     let handle = SinkHandle {
-        tx,
-        room: Arc::new(Semaphore::new(capacity as usize)),
-        capacity,
-        when_full: sink.queue.when_full,
+        mode: Mode::Memory {
+            tx,
+            room: Arc::new(Semaphore::new(capacity as usize)),
+            capacity,
+        },
+        when_full,
         stats: ctx.stats.clone(),
     };
     let task = tokio::spawn(run(sink, ctx, rx));
-    (handle, task)
+    Ok((handle, task))
+}
+
+/// The disk-buffered sink: read entries, send, commit on success; what is left at the
+/// deadline stays on disk for the next start.
+async fn run_disk(mut sink: OpenedSink, ctx: SinkContext, buffer: Arc<DiskBuffer>) {
+    use prost::Message;
+    let data = buffer.notify();
+    let max_records = sink.batch.max_records.max(1);
+    loop {
+        let notified = data.notified();
+        let b = buffer.clone();
+        let entries = match tokio::task::spawn_blocking(move || b.read(64, 4 * 1024 * 1024)).await {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => {
+                tracing::error!(sink = %sink.name, error = %e, "Cannot read the disk buffer; retrying.");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            Err(_) => return,
+        };
+        let stats = buffer.stats();
+        let corrupted = stats.corrupted_skipped;
+        let seen = crate::pipeline::stats::get(&ctx.stats.corrupted);
+        if corrupted > seen {
+            add(&ctx.stats.corrupted, corrupted - seen);
+        }
+        if entries.is_empty() {
+            if ctx.closing.is_cancelled() {
+                return;
+            }
+            tokio::select! {
+                _ = notified => {}
+                _ = ctx.closing.cancelled() => {}
+                _ = tokio::time::sleep(Duration::from_millis(sink.batch.max_age_ms.max(10))) => {}
+            }
+            continue;
+        }
+        let last = entries.last().map(|(id, _)| *id).unwrap_or_default();
+        let mut req = ExportLogsServiceRequest::default();
+        let mut n = 0u64;
+        for (_, bytes) in &entries {
+            match ResourceLogs::decode(&bytes[..]) {
+                Ok(rl) => {
+                    n += rl
+                        .scope_logs
+                        .iter()
+                        .map(|s| s.log_records.len() as u64)
+                        .sum::<u64>();
+                    req.resource_logs.push(rl);
+                }
+                Err(_) => {
+                    add(&ctx.stats.corrupted, 1);
+                    tracing::error!(sink = %sink.name, "A disk-buffer entry does not decode; skipped.");
+                }
+            }
+        }
+        match send_chunked(&mut sink, &ctx, req, n, max_records).await {
+            Settled::Done(_) => {
+                ctx.stats.queue_delta(-(n as i64));
+                let b = buffer.clone();
+                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || b.commit(last)).await {
+                    tracing::error!(sink = %sink.name, error = %e, "Cannot record delivery in the disk buffer; some records may be sent again after a restart.");
+                }
+            }
+            Settled::Abandoned => {
+                buffer.rewind();
+                tracing::warn!(
+                    sink = %sink.name,
+                    batches = buffer.pending_entries(),
+                    "Shutdown deadline passed; undelivered records stay in the disk buffer and are sent after a restart."
+                );
+                return;
+            }
+        }
+    }
 }
 
 async fn run(mut sink: OpenedSink, ctx: SinkContext, mut rx: mpsc::UnboundedReceiver<Work>) {
@@ -318,7 +548,11 @@ pub fn audit_scope() -> InstrumentationScope {
 async fn deliver(sink: &mut OpenedSink, ctx: &SinkContext, mut works: Vec<Work>) {
     let (req, n) = build_request(&mut works);
     ctx.stats.queue_delta(-(n as i64));
-    let safe = send_until_settled(sink, ctx, &req, n).await;
+    let max = sink.batch.max_records.max(1);
+    let safe = matches!(
+        send_chunked(sink, ctx, req, n, max).await,
+        Settled::Done(true)
+    );
     for w in works {
         if safe {
             w.ack.safe();
@@ -328,6 +562,75 @@ async fn deliver(sink: &mut OpenedSink, ctx: &SinkContext, mut works: Vec<Work>)
     }
 }
 
+/// How a request ended.
+enum Settled {
+    /// Sent: `true` when every record was accepted, `false` when some were refused (and
+    /// dead-lettered).
+    Done(bool),
+    /// The shutdown deadline passed first.
+    Abandoned,
+}
+
+/// Sends a request in requests of at most `max` records, in order.
+async fn send_chunked(
+    sink: &mut OpenedSink,
+    ctx: &SinkContext,
+    req: ExportLogsServiceRequest,
+    n: u64,
+    max: usize,
+) -> Settled {
+    if n as usize <= max {
+        return send_until_settled(sink, ctx, &req, n).await;
+    }
+    let mut all = true;
+    for part in split_request(req, max) {
+        let k = part
+            .resource_logs
+            .iter()
+            .flat_map(|r| &r.scope_logs)
+            .map(|s| s.log_records.len() as u64)
+            .sum();
+        match send_until_settled(sink, ctx, &part, k).await {
+            Settled::Done(ok) => all &= ok,
+            Settled::Abandoned => return Settled::Abandoned,
+        }
+    }
+    Settled::Done(all)
+}
+
+/// Splits a request into requests of at most `max` records, keeping order, resources and
+/// scopes.
+fn split_request(req: ExportLogsServiceRequest, max: usize) -> Vec<ExportLogsServiceRequest> {
+    let mut out = vec![ExportLogsServiceRequest::default()];
+    let mut room = max;
+    for rl in req.resource_logs {
+        for sl in rl.scope_logs {
+            let mut records = sl.log_records.into_iter().peekable();
+            while records.peek().is_some() {
+                if room == 0 {
+                    out.push(ExportLogsServiceRequest::default());
+                    room = max;
+                }
+                let part: Vec<LogRecord> = records.by_ref().take(room).collect();
+                room -= part.len();
+                out.last_mut()
+                    .expect("never empty")
+                    .resource_logs
+                    .push(ResourceLogs {
+                        resource: rl.resource.clone(),
+                        scope_logs: vec![ScopeLogs {
+                            scope: sl.scope.clone(),
+                            log_records: part,
+                            schema_url: sl.schema_url.clone(),
+                        }],
+                        schema_url: rl.schema_url.clone(),
+                    });
+            }
+        }
+    }
+    out
+}
+
 /// Sends until accepted, refused for good, or abandoned; returns whether the records are
 /// settled without loss (accepted, with any partial refusal dead-lettered).
 async fn send_until_settled(
@@ -335,7 +638,7 @@ async fn send_until_settled(
     ctx: &SinkContext,
     req: &ExportLogsServiceRequest,
     n: u64,
-) -> bool {
+) -> Settled {
     let mut backoff = Backoff::new(&sink.retry);
     let mut attempt = 0u32;
     loop {
@@ -365,13 +668,13 @@ async fn send_until_settled(
                 if attempt > 1 {
                     tracing::info!(sink = %sink.name, attempts = attempt, "Export succeeded after retries.");
                 }
-                return refused == 0;
+                return Settled::Done(refused == 0);
             }
             ExportOutcome::Fatal { reason, closed } => {
                 if closed {
                     tracing::info!(sink = %sink.name, "The destination was closed; stopping.");
                     ctx.stop_pipeline.cancel();
-                    return false;
+                    return Settled::Done(false);
                 }
                 add(&ctx.stats.refused, n);
                 tracing::error!(
@@ -381,7 +684,7 @@ async fn send_until_settled(
                     "The destination refused a batch for good; it is in the dead letters."
                 );
                 ctx.dead.write_refused(&sink.name, "export_refused", n, req);
-                return false;
+                return Settled::Done(false);
             }
             ExportOutcome::Retryable {
                 reason,
@@ -407,12 +710,14 @@ async fn send_until_settled(
     }
 }
 
-fn abandon(sink: &OpenedSink, ctx: &SinkContext, n: u64) -> bool {
-    add(&ctx.stats.abandoned, n);
-    tracing::error!(
-        sink = %sink.name,
-        records = n,
-        "Shutdown deadline passed with records undelivered and no disk buffer: they are lost."
-    );
-    false
+fn abandon(sink: &OpenedSink, ctx: &SinkContext, n: u64) -> Settled {
+    if sink.queue.disk.is_none() {
+        add(&ctx.stats.abandoned, n);
+        tracing::error!(
+            sink = %sink.name,
+            records = n,
+            "Shutdown deadline passed with records undelivered and no disk buffer: they are lost."
+        );
+    }
+    Settled::Abandoned
 }

@@ -200,6 +200,15 @@ pub struct OtlpSinkConfig {
     /// TLS options.
     #[serde(default)]
     pub tls: Option<TlsConfig>,
+    /// Batching (the pipeline's sink task uses it; the client ignores it).
+    #[serde(default)]
+    pub batch: crate::pipeline::config::BatchConfig,
+    /// Buffering: memory or disk, and what a full buffer does.
+    #[serde(default)]
+    pub queue: crate::pipeline::config::QueueConfig,
+    /// Retry timing.
+    #[serde(default)]
+    pub retry: crate::pipeline::config::RetryConfig,
 }
 
 const fn default_timeout_secs() -> f64 {
@@ -216,6 +225,9 @@ impl OtlpSinkConfig {
             timeout_secs: DEFAULT_TIMEOUT_SECS,
             headers: BTreeMap::new(),
             tls: None,
+            batch: Default::default(),
+            queue: Default::default(),
+            retry: Default::default(),
         }
     }
 
