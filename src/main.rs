@@ -104,6 +104,20 @@ enum Command {
         #[arg(long)]
         input: Option<PathBuf>,
     },
+    /// Ask a running processor's admin endpoint whether it is healthy (exit 0) or not (exit
+    /// 1): the container health check, as distroless images have no curl.
+    Probe {
+        /// The admin endpoint's address.
+        #[arg(
+            long,
+            default_value = "127.0.0.1:8888",
+            env = "AUDIT_OTEL_PROBE_ADDRESS"
+        )]
+        address: std::net::SocketAddr,
+        /// `/healthz` (alive) or `/readyz` (ready for traffic).
+        #[arg(long, default_value = "/healthz")]
+        path: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -160,6 +174,7 @@ fn dispatch(cli: Cli) -> Result<ExitCode> {
             metrics_file,
         } => run(pipeline.as_deref(), metrics_file.as_deref()),
         Command::Validate { pipeline } => validate(&pipeline),
+        Command::Probe { address, path } => probe(address, &path),
         Command::Catalog { format, documented } => catalog(format, documented),
         Command::Generate {
             count,
@@ -243,6 +258,34 @@ fn run(path: Option<&Path>, metrics_file: Option<&Path>) -> Result<ExitCode> {
         std::fs::rename(&tmp, f).with_context(|| format!("cannot write {}", f.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn probe(address: std::net::SocketAddr, path: &str) -> Result<ExitCode> {
+    use std::io::{Read, Write};
+    let timeout = std::time::Duration::from_secs(3);
+    let mut s = std::net::TcpStream::connect_timeout(&address, timeout)
+        .with_context(|| format!("cannot connect to {address}"))?;
+    s.set_read_timeout(Some(timeout))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n"
+    )?;
+    let mut resp = Vec::new();
+    let _ = s.take(4096).read_to_end(&mut resp);
+    let status = String::from_utf8_lossy(&resp)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok());
+    Ok(match status {
+        Some(200) => {
+            println!("ok: {address}{path}");
+            ExitCode::SUCCESS
+        }
+        other => {
+            println!("unhealthy: {address}{path} answered {other:?}");
+            ExitCode::from(1)
+        }
+    })
 }
 
 fn validate(paths: &[PathBuf]) -> Result<ExitCode> {

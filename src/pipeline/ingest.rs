@@ -95,6 +95,14 @@ impl SourceContext {
         &self.shared.resource
     }
 
+    /// Says the source takes input now (its servers listen): `/readyz` waits for every
+    /// source. Sources without servers are ready from the start.
+    pub fn mark_ready(&self) {
+        self.stats
+            .ready
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Counts one input received.
     pub fn received(&self, n: u64) {
         add(&self.stats.received, n);
@@ -173,12 +181,13 @@ impl SourceContext {
         if batch.records.is_empty() {
             return Receipt::settled(Delivery::Safe);
         }
-        add(&self.stats.accepted, batch.records.len() as u64);
+        let n = batch.records.len() as u64;
         let (receipt, acks) = Ack::new(self.shared.sinks.len());
         let batch = Arc::new(batch);
         for (sink, ack) in self.shared.sinks.iter().zip(acks) {
             sink.enqueue(batch.clone(), ack).await;
         }
+        add(&self.stats.accepted, n);
         receipt
     }
 

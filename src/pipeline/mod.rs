@@ -306,7 +306,12 @@ impl Pipeline {
             .config
             .sources
             .iter()
-            .map(|c| Arc::new(SourceStats::new(source::name(c))))
+            .map(|c| {
+                let s = SourceStats::new(source::name(c));
+                // Servers say when they listen; other sources take input from the start.
+                s.ready.store(!source::has_server(c), Ordering::Relaxed);
+                Arc::new(s)
+            })
             .collect();
         let stats = Arc::new(PipelineStats {
             sources: source_stats.clone(),

@@ -35,6 +35,8 @@ pub struct SourceStats {
     pub non_audit_dropped: AtomicU64,
     /// Requests refused at the door (bad signature, too large, no room): the sender was told.
     pub refused_requests: AtomicU64,
+    /// The source takes input (its servers listen).
+    pub ready: AtomicBool,
     rejected_by_kind: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -157,7 +159,9 @@ pub struct PipelineStats {
 impl PipelineStats {
     /// Whether `/readyz` should say yes.
     pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::Relaxed) && !self.stopping.load(Ordering::Relaxed)
+        self.ready.load(Ordering::Relaxed)
+            && !self.stopping.load(Ordering::Relaxed)
+            && self.sources.iter().all(|s| s.ready.load(Ordering::Relaxed))
     }
 }
 

@@ -48,6 +48,11 @@ pub fn is_finite(cfg: &SourceConfig) -> bool {
     )
 }
 
+/// Whether a source listens on the network (and says when it does).
+pub fn has_server(cfg: &SourceConfig) -> bool {
+    matches!(cfg, SourceConfig::Webhook(_) | SourceConfig::Otlp(_))
+}
+
 /// Starts a configured source.
 pub(crate) fn spawn(
     cfg: &SourceConfig,

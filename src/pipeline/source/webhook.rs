@@ -180,6 +180,7 @@ pub async fn run(cfg: WebhookSourceConfig, ctx: SourceContext) -> Result<(), Sou
             ))
         })?;
     let addr = listener.local_addr().unwrap_or(cfg.listen);
+    ctx.mark_ready();
     let accept_timeout = Duration::from_millis(cfg.accept_timeout_ms);
     let state = Arc::new(Webhook {
         ctx: ctx.clone(),
