@@ -86,11 +86,11 @@ pub struct RunSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// A sink, the dead-letter file or the admin endpoint could not be opened.
-    #[error("{0}")]
+    #[error(transparent)]
     Open(#[from] std::io::Error),
     /// A source failed (cannot listen, cannot read); the others were stopped and the sinks
     /// drained.
-    #[error("{0}")]
+    #[error(transparent)]
     Source(#[from] source::SourceError),
 }
 
