@@ -131,6 +131,11 @@ impl Running {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
+        // `/readyz` says yes once the source has said its servers listen.
+        while !self.handle.stats.get().is_some_and(|s| s.is_ready()) {
+            assert!(Instant::now() < deadline, "the pipeline never became ready");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     fn stats(&self) -> Arc<PipelineStats> {

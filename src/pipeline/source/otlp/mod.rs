@@ -224,6 +224,8 @@ pub async fn run(cfg: OtlpSourceConfig, ctx: SourceContext) -> Result<(), Source
     let http_listener = bind(cfg.http_listen, "http_listen", "OTLP/HTTP")
         .await
         .map_err(&fail)?;
+    // Both addresses are bound: senders can connect (the servers accept once spawned below).
+    ctx.mark_ready();
     let max = cfg.max_message_bytes.max(1);
     let receiver = Arc::new(Receiver::new(&cfg, ctx.clone()));
     let stop = ctx.shutdown().child_token();
