@@ -29,7 +29,7 @@ for p in pipelines/*.yaml; do
   export AUDIT_OTEL_EXPORT_ENDPOINT=http://127.0.0.1:$(free_port)
   export AUDIT_OTEL_LOKI_ENDPOINT=http://127.0.0.1:$(free_port)/otlp
   echo "-- $name"
-  "$BIN" validate "$p"
+  "$BIN" validate --pipeline "$p"
   if ! grep -q '^admin:' "$p"; then
     # One-shot pipelines (the sample, stdin): run to the end.
     "$BIN" run --pipeline "$p" < /dev/null > "$STATE/$name.out" 2> "$STATE/$name.err"
