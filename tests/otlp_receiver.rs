@@ -1097,11 +1097,14 @@ mod sdk_exporters {
     }
 
     /// The SDK's HTTP exporter uses a programmatic endpoint as is: give it the full logs URL.
+    /// The SDK's batch processor runs on a plain thread, so it gets reqwest's blocking client.
     #[test]
     fn opentelemetry_otlp_http_exporter_delivers_to_the_receiver() {
         let receiver = OtlpReceiver::start_blocking().unwrap();
+        use opentelemetry_otlp::WithHttpConfig as _;
         let exporter = LogExporter::builder()
             .with_http()
+            .with_http_client(reqwest::blocking::Client::new())
             .with_endpoint(receiver.http_logs_url())
             .with_protocol(Protocol::HttpBinary)
             .build()

@@ -12,9 +12,9 @@ use prost::Message;
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
-use super::rpc_status::RpcStatus;
 use super::store::{Incoming, Shared};
 use super::types::Transport;
+use crate::pipeline::rpc_status::RpcStatus;
 
 pub(crate) struct GrpcLogs {
     shared: Arc<Shared>,

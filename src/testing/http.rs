@@ -14,9 +14,9 @@ use opentelemetry_proto::tonic::collector::logs::v1::{
 use prost::Message;
 
 use super::gzip::gzip_decompress;
-use super::rpc_status::RpcStatus;
 use super::store::{Incoming, Rejection, Shared};
 use super::types::Transport;
+use crate::pipeline::rpc_status::RpcStatus;
 
 /// The OTLP/HTTP logs path.
 pub(crate) const LOGS_PATH: &str = "/v1/logs";

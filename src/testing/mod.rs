@@ -94,12 +94,11 @@ mod conn;
 mod grpc;
 mod gzip;
 mod http;
-mod rpc_status;
 mod store;
 mod types;
 
+pub use crate::pipeline::rpc_status::grpc_retry_delay;
 pub use gzip::{gzip_compress, gzip_decompress};
-pub use rpc_status::grpc_retry_delay;
 pub use types::{Behavior, Received, ReceivedRecord, ReceiverStats, Transport, TransportStats};
 
 use conn::{accept_loop, killed, GrpcIncoming, HttpIncoming};

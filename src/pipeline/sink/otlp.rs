@@ -31,14 +31,14 @@ use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsServiceRequest, ExportLogsServiceResponse,
 };
 use prost::Message;
+
+use crate::pipeline::http_client::{self, error_chain, HyperClient};
+use crate::pipeline::rpc_status::{retry_delay_in, RpcStatus};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use serde::{Deserialize, Serialize};
@@ -62,7 +62,6 @@ const MAX_HEADER_FILE_BYTES: u64 = 64 * 1024;
 /// Bodies at least this large (before compression) are encoded off the async worker threads.
 const BLOCKING_ENCODE_BYTES: usize = 256 * 1024;
 /// `type_url` of a packed `google.rpc.RetryInfo`.
-const RETRY_INFO_TYPE_URL: &str = "type.googleapis.com/google.rpc.RetryInfo";
 /// Headers the client sets itself; configuring them is an error.
 const RESERVED_HEADERS: &[&str] = &[
     "content-type",
@@ -385,27 +384,13 @@ impl Resolved {
 
     fn http_transport(&self) -> Result<HttpTransport, OtlpClientError> {
         let tls = self.rustls_config()?;
-        let mut tcp = HttpConnector::new();
-        tcp.enforce_http(false);
-        tcp.set_nodelay(true);
-        tcp.set_connect_timeout(Some(self.timeout));
-        let builder = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http();
-        let builder = match &self.tls.server_name {
-            Some(name) => {
-                let name = ServerName::try_from(name.clone()).map_err(|_| {
-                    OtlpClientError::Tls(format!("{name:?} is not a valid server name"))
-                })?;
-                builder.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(name))
-            }
-            None => builder,
+        let server_name = match &self.tls.server_name {
+            Some(name) => Some(ServerName::try_from(name.clone()).map_err(|_| {
+                OtlpClientError::Tls(format!("{name:?} is not a valid server name"))
+            })?),
+            None => None,
         };
-        let connector = builder.enable_http1().wrap_connector(tcp);
-        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build(connector);
+        let client = http_client::client(tls, server_name, self.timeout, Duration::from_secs(60));
 
         let json = self.protocol == OtlpProtocol::HttpJson;
         let mut headers = self.headers.clone();
@@ -435,21 +420,20 @@ impl Resolved {
     /// The rustls client configuration of the HTTP transport (also built for `http://`
     /// endpoints, where it is unused: the connector needs one).
     fn rustls_config(&self) -> Result<rustls::ClientConfig, OtlpClientError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut roots = rustls::RootCertStore::empty();
-        match &self.tls.ca {
+        let roots = match &self.tls.ca {
             Some((_, certs)) => {
+                let mut roots = rustls::RootCertStore::empty();
                 for cert in certs {
                     roots
                         .add(cert.clone())
                         .map_err(|e| OtlpClientError::Tls(format!("CA certificate: {e}")))?;
                 }
+                roots
             }
-            None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
-        }
-        let builder = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| OtlpClientError::Tls(e.to_string()))?
+            None => http_client::public_roots(),
+        };
+        let builder = http_client::tls_builder()
+            .map_err(OtlpClientError::Tls)?
             .with_root_certificates(roots);
         match &self.tls.identity {
             Some(id) => builder
@@ -905,8 +889,6 @@ struct GrpcTransport {
     gzip: bool,
 }
 
-type HyperClient = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
-
 struct HttpTransport {
     client: HyperClient,
     uri: Uri,
@@ -1037,7 +1019,7 @@ fn code_name(code: tonic::Code) -> &'static str {
 /// Classifies a gRPC error status per the OTLP spec.
 fn classify_grpc(status: &tonic::Status) -> SendOutcome {
     use tonic::Code;
-    let retry_after = grpc_retry_delay(status.details());
+    let retry_after = retry_delay_in(status.details());
     let mut reason = format!("gRPC {}", code_name(status.code()));
     if let Some(message) = non_empty_message(status.message()) {
         reason.push_str(": ");
@@ -1078,59 +1060,6 @@ fn classify_grpc(status: &tonic::Status) -> SendOutcome {
     } else {
         SendOutcome::Fatal { reason }
     }
-}
-
-/// `google.rpc.Status` (decoded from `grpc-status-details-bin`, or an HTTP error body).
-#[derive(Clone, PartialEq, Message)]
-struct RpcStatus {
-    #[prost(int32, tag = "1")]
-    code: i32,
-    #[prost(string, tag = "2")]
-    message: String,
-    #[prost(message, repeated, tag = "3")]
-    details: Vec<ProtoAny>,
-}
-
-/// `google.protobuf.Any`.
-#[derive(Clone, PartialEq, Message)]
-struct ProtoAny {
-    #[prost(string, tag = "1")]
-    type_url: String,
-    #[prost(bytes = "vec", tag = "2")]
-    value: Vec<u8>,
-}
-
-/// `google.rpc.RetryInfo`.
-#[derive(Clone, PartialEq, Message)]
-struct RetryInfo {
-    #[prost(message, optional, tag = "1")]
-    retry_delay: Option<ProtoDuration>,
-}
-
-/// `google.protobuf.Duration`.
-#[derive(Clone, PartialEq, Message)]
-struct ProtoDuration {
-    #[prost(int64, tag = "1")]
-    seconds: i64,
-    #[prost(int32, tag = "2")]
-    nanos: i32,
-}
-
-/// The delay of a `google.rpc.RetryInfo` in a packed `google.rpc.Status`, if any.
-fn grpc_retry_delay(details: &[u8]) -> Option<Duration> {
-    if details.is_empty() {
-        return None;
-    }
-    let status = RpcStatus::decode(details).ok()?;
-    status
-        .details
-        .iter()
-        .filter(|any| any.type_url == RETRY_INFO_TYPE_URL)
-        .find_map(|any| RetryInfo::decode(any.value.as_slice()).ok()?.retry_delay)
-        .map(|d| {
-            Duration::from_secs(u64::try_from(d.seconds).unwrap_or(0))
-                + Duration::from_nanos(u64::try_from(d.nanos).unwrap_or(0).min(999_999_999))
-        })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1378,15 +1307,9 @@ fn http_error_message(kind: BodyKind, body: &[u8]) -> Option<String> {
     }
 }
 
-/// `Retry-After`: delay-seconds or an HTTP-date (relative to `now`; past dates give zero).
+/// The `Retry-After` header's delay, if any.
 fn retry_after(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let delta = date.with_timezone(&chrono::Utc) - now;
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
+    http_client::parse_retry_after(headers.get(header::RETRY_AFTER)?.to_str().ok()?, now)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1413,20 +1336,6 @@ fn clean_message(message: &str) -> String {
 }
 
 /// An error and its sources, `: `-separated, without repeats.
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1782,24 +1691,7 @@ mod tests {
     }
 
     fn status_with_retry_info(code: tonic::Code, delay: Option<Duration>) -> tonic::Status {
-        let details = delay
-            .map(|d| ProtoAny {
-                type_url: RETRY_INFO_TYPE_URL.into(),
-                value: RetryInfo {
-                    retry_delay: Some(ProtoDuration {
-                        seconds: d.as_secs() as i64,
-                        nanos: d.subsec_nanos() as i32,
-                    }),
-                }
-                .encode_to_vec(),
-            })
-            .into_iter()
-            .collect();
-        let packed = RpcStatus {
-            code: code as i32,
-            message: "server says".into(),
-            details,
-        };
+        let packed = RpcStatus::new(code, "server says", delay);
         tonic::Status::with_details(code, "server says", packed.encode_to_vec().into())
     }
 

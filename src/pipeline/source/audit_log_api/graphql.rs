@@ -8,7 +8,6 @@
 //! body, or a network error. Descriptions carry status codes, transport errors and the server's
 //! own GraphQL error messages (truncated), never anything of the audit events.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,9 +15,6 @@ use chrono::Utc;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use serde_json::{json, Value};
 
 /// The query. Variable types are the Admin API schema's (`AuditLogActivityType`, `DateTime`,
@@ -101,7 +97,7 @@ impl PageRequest<'_> {
     }
 }
 
-type HyperClient = hyper_util::client::legacy::Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+use crate::pipeline::http_client::{self, error_chain, HyperClient};
 
 /// An HTTP client for one endpoint.
 pub struct GraphQlClient {
@@ -140,27 +136,11 @@ pub fn parse_endpoint(endpoint: &str) -> Result<Uri, String> {
 impl GraphQlClient {
     /// A client for `uri`; answers larger than `max_body_bytes` are not read.
     pub fn new(uri: Uri, max_body_bytes: usize) -> Result<GraphQlClient, String> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut roots = rustls::RootCertStore::empty();
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS setup failed: {e}"))?
-            .with_root_certificates(roots)
+        let tls = http_client::tls_builder()?
+            .with_root_certificates(http_client::public_roots())
             .with_no_client_auth();
-        let mut tcp = HttpConnector::new();
-        tcp.enforce_http(false);
-        tcp.set_nodelay(true);
-        tcp.set_connect_timeout(Some(Duration::from_secs(10)));
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(tcp);
-        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(50))
-            .build(connector);
+        let client =
+            http_client::client(tls, None, Duration::from_secs(10), Duration::from_secs(50));
         Ok(GraphQlClient {
             client,
             uri,
@@ -330,27 +310,7 @@ fn truncate(m: &str) -> String {
 
 /// `Retry-After`: delay seconds or an HTTP date.
 pub fn parse_retry_after(v: &str) -> Option<Duration> {
-    let v = v.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let ms = (at.with_timezone(&Utc) - Utc::now()).num_milliseconds();
-    Some(Duration::from_millis(u64::try_from(ms).unwrap_or(0)))
-}
-
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = s.source();
-    }
-    out
+    http_client::parse_retry_after(v, Utc::now())
 }
 
 #[cfg(test)]

@@ -14,8 +14,8 @@ use opentelemetry_proto::tonic::collector::logs::v1::{
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
-use super::status::RpcStatus;
 use super::{Receiver, Refused, RETRY_AFTER};
+use crate::pipeline::rpc_status::RpcStatus;
 
 /// The service.
 pub(super) struct GrpcLogs {

@@ -27,8 +27,8 @@ use opentelemetry_proto::tonic::collector::logs::v1::{
 };
 use prost::Message;
 
-use super::status::RpcStatus;
 use super::{Receiver, Refused, RETRY_AFTER};
+use crate::pipeline::rpc_status::RpcStatus;
 use crate::pipeline::stats::add;
 
 /// The OTLP/HTTP logs path.

@@ -43,7 +43,6 @@ pub mod classify;
 mod grpc;
 mod http;
 pub mod request;
-mod status;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

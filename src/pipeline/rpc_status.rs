@@ -1,12 +1,13 @@
-//! The few `google.rpc` messages an OTLP receiver answers with, declared by hand (no
-//! `tonic-types` / `prost-types` dependency): `Status`, `Any` and `RetryInfo`.
+//! The few `google.rpc` messages OTLP speaks for errors, declared by hand (no `tonic-types` /
+//! `prost-types` dependency): `Status`, `Any` and `RetryInfo`. Receivers (our OTLP source, the
+//! test receiver) answer with them; the OTLP sink reads the retry delay out of them.
 
 use std::time::Duration;
 
 use prost::Message;
 
 /// `type_url` of a packed `google.rpc.RetryInfo`.
-const RETRY_INFO_TYPE_URL: &str = "type.googleapis.com/google.rpc.RetryInfo";
+pub(crate) const RETRY_INFO_TYPE_URL: &str = "type.googleapis.com/google.rpc.RetryInfo";
 
 /// `google.rpc.Status`: the gRPC rich error model, and the OTLP/HTTP error response body.
 #[derive(Clone, PartialEq, Message)]
@@ -33,18 +34,18 @@ pub(crate) struct ProtoAny {
 
 /// `google.rpc.RetryInfo`.
 #[derive(Clone, PartialEq, Message)]
-struct RetryInfo {
+pub(crate) struct RetryInfo {
     #[prost(message, optional, tag = "1")]
-    retry_delay: Option<ProtoDuration>,
+    pub(crate) retry_delay: Option<ProtoDuration>,
 }
 
 /// `google.protobuf.Duration`.
 #[derive(Clone, PartialEq, Message)]
-struct ProtoDuration {
+pub(crate) struct ProtoDuration {
     #[prost(int64, tag = "1")]
-    seconds: i64,
+    pub(crate) seconds: i64,
     #[prost(int32, tag = "2")]
-    nanos: i32,
+    pub(crate) nanos: i32,
 }
 
 impl RpcStatus {
@@ -86,13 +87,19 @@ impl RpcStatus {
 /// OTLP exporter honours when the receiver answers `UNAVAILABLE` or `RESOURCE_EXHAUSTED`.
 ///
 /// ```
-/// use std::time::Duration;
-/// use audit_otel::testing::grpc_retry_delay;
+/// use audit_otel::pipeline::rpc_status::grpc_retry_delay;
 /// assert_eq!(grpc_retry_delay(&tonic::Status::unavailable("down")), None);
-/// # let _ = Duration::ZERO;
 /// ```
 pub fn grpc_retry_delay(status: &tonic::Status) -> Option<Duration> {
-    let decoded = RpcStatus::decode(status.details()).ok()?;
+    retry_delay_in(status.details())
+}
+
+/// The retry delay in a packed `google.rpc.Status` (`grpc-status-details-bin`), if any.
+pub(crate) fn retry_delay_in(details: &[u8]) -> Option<Duration> {
+    if details.is_empty() {
+        return None;
+    }
+    let decoded = RpcStatus::decode(details).ok()?;
     decoded
         .details
         .iter()
@@ -100,7 +107,7 @@ pub fn grpc_retry_delay(status: &tonic::Status) -> Option<Duration> {
         .find_map(|any| RetryInfo::decode(any.value.as_slice()).ok()?.retry_delay)
         .map(|d| {
             Duration::from_secs(u64::try_from(d.seconds).unwrap_or(0))
-                + Duration::from_nanos(u64::try_from(d.nanos).unwrap_or(0))
+                + Duration::from_nanos(u64::try_from(d.nanos).unwrap_or(0).min(999_999_999))
         })
 }
 
