@@ -11,6 +11,16 @@
 //! - `*_flat`: the same event without a payload (four context fields only), for the fixed
 //!   per-event overhead of each path.
 //!
+//! Two regimes, because the two processors behave differently when their queue is full:
+//!
+//! - `layer_per_event` (sustained): events back to back for seconds. The queue fills, so this is
+//!   the rate the *whole* path sustains: ours blocks the emitter at the speed of its worker
+//!   (which redacts and maps), the bridge drops what does not fit (the count is printed).
+//! - `layer_burst_1000` (bursts): bursts of 1,000 events, each followed by an untimed flush,
+//!   so neither queue is full: the cost on the emitting thread, i.e. the latency a request
+//!   handler pays per `audit!`. After it, the CPU time of the whole process per event (emitter
+//!   and export thread, bursts and flushes) is printed for both.
+//!
 //! Run: `cargo bench --bench layer`. Absolute times depend on the machine; only the ratios
 //! within one run mean anything. Results are in BENCHMARKS.md and the README.
 
@@ -184,5 +194,134 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// Events per burst: below both queues' capacity (ours 8,192, the SDK's 2,048).
+const BURST: u64 = 1000;
+
+/// Times `iters` events emitted in bursts of [`BURST`], flushing (untimed) after each burst.
+fn bursts(iters: u64, emit: &mut dyn FnMut(), flush: &mut dyn FnMut()) -> Duration {
+    let mut timed = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let n = left.min(BURST);
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            emit();
+        }
+        timed += start.elapsed();
+        flush();
+        left -= n;
+    }
+    timed
+}
+
+/// CPU time of the whole process per event, for `n` events in bursts (emitter + export thread).
+fn cpu_per_event(n: u64, emit: &mut dyn FnMut(), flush: &mut dyn FnMut()) -> Option<Duration> {
+    let before = process_cpu_time()?;
+    bursts(n, emit, flush);
+    Some((process_cpu_time()? - before) / n as u32)
+}
+
+fn bench_bursts(c: &mut Criterion) {
+    let template = payload();
+    let mut g = c.benchmark_group("layer_burst_1000");
+    g.throughput(Throughput::Elements(1));
+    g.measurement_time(Duration::from_secs(4));
+    g.warm_up_time(Duration::from_secs(1));
+    g.sample_size(20);
+
+    let (layer, guard) = AuditLayer::builder()
+        .pseudonymization_key("bench", b"0123456789abcdef0123")
+        .exporter(NoopExporter::default())
+        .build()
+        .expect("layer");
+    let mut ours_emit = || {
+        audit!(
+            USER_AUTHENTICATED,
+            payload = template.clone(),
+            user_id = "3099fdf5-ab99-454a-a901-e35cd47d380d",
+            client_id = "1027c4d1c386bbc4",
+            ip = IP,
+            user_agent = UA
+        );
+    };
+    let mut ours_flush = || {
+        let _ = guard.flush();
+    };
+    let mut ours_cpu = None;
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        g.bench_function("audit_layer", |b| {
+            b.iter_custom(|iters| bursts(iters, &mut ours_emit, &mut ours_flush))
+        });
+        ours_cpu = cpu_per_event(100_000, &mut ours_emit, &mut ours_flush);
+    });
+    let ours = guard.shutdown();
+
+    let counted = NoopExporter::default();
+    let provider = SdkLoggerProvider::builder()
+        .with_batch_exporter(counted.clone())
+        .build();
+    let bridge = opentelemetry_appender_tracing::layer::OpenTelemetryTracingBridge::new(&provider);
+    let mut emitted = 0u64;
+    let mut bridge_emit = || {
+        emitted += 1;
+        let body = serde_json::to_string(&template).expect("json");
+        tracing::info!(target: "audit", audit_type = "user.authenticated",
+            user_id = "3099fdf5-ab99-454a-a901-e35cd47d380d",
+            client_id = "1027c4d1c386bbc4", ip = IP, user_agent = UA, payload = body.as_str());
+    };
+    let mut bridge_flush = || {
+        let _ = provider.force_flush();
+    };
+    let mut bridge_cpu = None;
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(bridge), || {
+        g.bench_function("otel_appender_tracing", |b| {
+            b.iter_custom(|iters| bursts(iters, &mut bridge_emit, &mut bridge_flush))
+        });
+        bridge_cpu = cpu_per_event(100_000, &mut bridge_emit, &mut bridge_flush);
+    });
+    let _ = provider.shutdown();
+    g.finish();
+    let got = counted.0.load(Ordering::Relaxed);
+    eprintln!(
+        "bursts: audit_layer exported {} of {} (dropped {}); bridge exported {got} of {emitted}",
+        ours.exported, ours.queued, ours.dropped_full
+    );
+    if let (Some(o), Some(b)) = (ours_cpu, bridge_cpu) {
+        eprintln!(
+            "process CPU per event, emitter + export thread: audit_layer {:.2} µs, bridge {:.2} µs, ratio {:.2}",
+            o.as_secs_f64() * 1e6,
+            b.as_secs_f64() * 1e6,
+            o.as_secs_f64() / b.as_secs_f64()
+        );
+    }
+}
+
+/// The process's CPU time (`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)`).
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn process_cpu_time() -> Option<Duration> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: on 64-bit Linux `struct timespec` is two 64-bit integers; `ts` is valid and
+    // writable, and clock_gettime writes only into it.
+    let rc = unsafe { clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn process_cpu_time() -> Option<Duration> {
+    None
+}
+
+criterion_group!(benches, bench, bench_bursts);
 criterion_main!(benches);

@@ -67,7 +67,7 @@ use std::time::Duration;
 
 use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
 use opentelemetry::trace::TraceContextExt as _;
-use opentelemetry_sdk::logs::{LogExporter, SdkLogger, SdkLoggerProvider};
+use opentelemetry_sdk::logs::{LogExporter, SdkLoggerProvider};
 use opentelemetry_sdk::Resource;
 use serde_json::{Map, Value};
 use tracing::{Event, Subscriber};
@@ -290,6 +290,7 @@ impl AuditLayerBuilder {
         let make = self.exporter.ok_or(LayerError::NoExporter)?;
         let processor = make(self.queue).map_err(LayerError::Exporter)?;
         let stats = processor.stats_handle();
+        let submitter = processor.submitter();
         let mut resource = Resource::builder();
         if !self.resource.iter().any(|(k, _)| k == "service.name") {
             resource = resource.with_service_name("audit-otel");
@@ -302,10 +303,23 @@ impl AuditLayerBuilder {
             .with_log_processor(processor)
             .build();
         let logger = provider.logger("audit-otel");
-        let core = AuditCore::new(catalog, redactor, ParseOptions::default());
+        let core = Arc::new(AuditCore::new(catalog, redactor, ParseOptions::default()));
+        // The worker builds (redacts, maps) what the layer captured.
+        let (build_core, build_logger) = (core.clone(), logger.clone());
+        submitter.bind(
+            Arc::new(move |p: processor::Pending| {
+                let mut record = build_logger.create_log_record();
+                build_core.build(p.event, p.observed_unix_nano, &mut SdkRecord(&mut record));
+                if let Some((trace, span, flags)) = p.trace {
+                    record.set_trace_context(trace, span, Some(flags));
+                }
+                record
+            }),
+            opentelemetry::InstrumentationScope::builder("audit-otel").build(),
+        );
         let inner = Arc::new(Inner {
             core,
-            logger,
+            submitter,
             target: self.target,
             id_prefix: format!("{:016x}", rand::random::<u64>()),
             seq: AtomicI64::new(0),
@@ -324,8 +338,8 @@ impl AuditLayerBuilder {
 }
 
 struct Inner {
-    core: AuditCore,
-    logger: SdkLogger,
+    core: Arc<AuditCore>,
+    submitter: processor::Submitter,
     target: Cow<'static, str>,
     id_prefix: String,
     seq: AtomicI64,
@@ -514,17 +528,21 @@ impl AuditLayer {
             },
             extra: Map::new(),
         };
-        let platform_trace = event.trace_context().is_some();
-        let mut record = inner.logger.create_log_record();
-        inner.core.build(event, now, &mut SdkRecord(&mut record));
-        if !platform_trace {
+        let trace = if event.trace_context().is_some() {
+            None
+        } else {
             let cx = opentelemetry::Context::current();
             let span = cx.span();
             let sc = span.span_context();
-            if sc.is_valid() {
-                record.set_trace_context(sc.trace_id(), sc.span_id(), Some(sc.trace_flags()));
-            }
-        }
-        inner.logger.emit(record);
+            sc.is_valid()
+                .then(|| (sc.trace_id(), sc.span_id(), sc.trace_flags()))
+        };
+        inner
+            .submitter
+            .submit(processor::Msg::Pending(Box::new(processor::Pending {
+                event,
+                observed_unix_nano: now,
+                trace,
+            })));
     }
 }

@@ -8,6 +8,12 @@
 //!                     a drop; Drop: count)     tokio runtime)      is counted, never hidden)
 //! ```
 //!
+//! Audit events from the layer enter the queue *unbuilt* ([`Pending`]: the event as captured,
+//! its time and trace context); the worker redacts and maps them (the shared core) into SDK
+//! records. So the emitting thread pays for capturing the fields and a queue push, not for
+//! redaction. Unredacted events exist only in this process's memory, between the emitter and
+//! the worker; nothing leaves the process before the core has redacted it.
+//!
 //! The SDK's `BatchLogProcessor` drops records when its queue (2,048 by default) is full and
 //! says so once. For an audit trail that is the wrong default: here the emitter waits (the
 //! `Block` policy, default) up to a bound, and every record that is dropped or fails to export is
@@ -99,11 +105,76 @@ pub struct ExportStats {
     pub queue_depth: u64,
 }
 
-enum Msg {
+/// An audit event captured by the layer, built into a record on the worker thread.
+pub(crate) struct Pending {
+    /// The event as captured (not yet redacted).
+    pub event: crate::event::AuditEvent,
+    /// When it was observed.
+    pub observed_unix_nano: u64,
+    /// The active span's context, when the event carries no trace of its own.
+    pub trace: Option<(
+        opentelemetry::trace::TraceId,
+        opentelemetry::trace::SpanId,
+        opentelemetry::trace::TraceFlags,
+    )>,
+}
+
+/// Builds a pending event into a record (redaction and mapping happen here).
+pub(crate) type BuildFn = Arc<dyn Fn(Pending) -> SdkLogRecord + Send + Sync>;
+
+pub(crate) enum Msg {
     Record(Box<(SdkLogRecord, InstrumentationScope)>),
+    Pending(Box<Pending>),
+    Bind(BuildFn, InstrumentationScope),
     Resource(Resource),
     Flush(Sender<()>),
     Shutdown(Sender<()>),
+}
+
+/// The sending side of the queue, shared by the processor and the layer.
+#[derive(Clone)]
+pub(crate) struct Submitter {
+    tx: Sender<Msg>,
+    worker_thread: std::thread::Thread,
+    max_batch: usize,
+    policy: FullPolicy,
+    counters: Arc<Counters>,
+}
+
+impl Submitter {
+    /// Queues a message per the full-queue policy; counts it as queued or dropped.
+    pub(crate) fn submit(&self, msg: Msg) {
+        let sent = match self.policy {
+            FullPolicy::Drop => self.tx.try_send(msg).is_ok(),
+            FullPolicy::Block { max_block } => match self.tx.try_send(msg) {
+                Ok(()) => true,
+                Err(TrySendError::Full(msg)) => {
+                    self.worker_thread.unpark();
+                    match self.tx.send_timeout(msg, max_block) {
+                        Ok(()) => true,
+                        Err(SendTimeoutError::Timeout(_) | SendTimeoutError::Disconnected(_)) => {
+                            false
+                        }
+                    }
+                }
+                Err(TrySendError::Disconnected(_)) => false,
+            },
+        };
+        if self.tx.len() >= self.max_batch {
+            self.worker_thread.unpark();
+        }
+        if sent {
+            self.counters.queued.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.counters.dropped_full.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Tells the worker how to build pending events. Sent before any event.
+    pub(crate) fn bind(&self, build: BuildFn, scope: InstrumentationScope) {
+        let _ = self.tx.send(Msg::Bind(build, scope));
+        self.worker_thread.unpark();
+    }
 }
 
 /// The `LogProcessor` of the audit layer. Generic over the exporter only at construction.
@@ -221,6 +292,17 @@ impl AuditExportProcessor {
         })
     }
 
+    /// The queue's sending side, for the layer.
+    pub(crate) fn submitter(&self) -> Submitter {
+        Submitter {
+            tx: self.tx.clone(),
+            worker_thread: self.worker_thread.clone(),
+            max_batch: self.max_batch,
+            policy: self.policy,
+            counters: self.counters.clone(),
+        }
+    }
+
     /// A handle on the counters.
     pub fn stats_handle(&self) -> StatsHandle {
         StatsHandle {
@@ -259,34 +341,8 @@ fn empty_record() -> SdkLogRecord {
 impl LogProcessor for AuditExportProcessor {
     fn emit(&self, data: &mut SdkLogRecord, instrumentation: &InstrumentationScope) {
         let record = std::mem::replace(data, self.empty.clone());
-        let msg = Msg::Record(Box::new((record, instrumentation.clone())));
-        let sent = match self.policy {
-            FullPolicy::Drop => match self.tx.try_send(msg) {
-                Ok(()) => true,
-                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
-            },
-            FullPolicy::Block { max_block } => match self.tx.try_send(msg) {
-                Ok(()) => true,
-                Err(TrySendError::Full(msg)) => {
-                    self.worker_thread.unpark();
-                    match self.tx.send_timeout(msg, max_block) {
-                        Ok(()) => true,
-                        Err(SendTimeoutError::Timeout(_) | SendTimeoutError::Disconnected(_)) => {
-                            false
-                        }
-                    }
-                }
-                Err(TrySendError::Disconnected(_)) => false,
-            },
-        };
-        if self.tx.len() >= self.max_batch {
-            self.worker_thread.unpark();
-        }
-        if sent {
-            self.counters.queued.fetch_add(1, Ordering::Relaxed);
-        } else {
-            self.counters.dropped_full.fetch_add(1, Ordering::Relaxed);
-        }
+        self.submitter()
+            .submit(Msg::Record(Box::new((record, instrumentation.clone()))));
     }
 
     fn force_flush(&self) -> OTelSdkResult {
@@ -330,34 +386,54 @@ impl<E: LogExporter> Worker<E> {
         let mut batch: Vec<(SdkLogRecord, InstrumentationScope)> =
             Vec::with_capacity(self.config.max_batch);
         let mut oldest: Option<Instant> = None;
+        let mut build: Option<(BuildFn, InstrumentationScope)> = None;
         loop {
             loop {
-                match self.rx.try_recv() {
-                    Ok(Msg::Record(r)) => {
-                        oldest.get_or_insert_with(Instant::now);
-                        batch.push(*r);
-                        if batch.len() >= self.config.max_batch {
-                            self.export(&mut batch);
-                            oldest = None;
+                let item = match self.rx.try_recv() {
+                    Ok(Msg::Record(r)) => Some(*r),
+                    Ok(Msg::Pending(p)) => match &build {
+                        Some((f, scope)) => Some((f(*p), scope.clone())),
+                        None => {
+                            // Not reachable: the layer binds before it emits.
+                            self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                            None
                         }
+                    },
+                    Ok(Msg::Bind(f, scope)) => {
+                        build = Some((f, scope));
+                        None
                     }
-                    Ok(Msg::Resource(res)) => self.exporter.set_resource(&res),
-                    Ok(Msg::Flush(done)) => {
-                        self.export(&mut batch);
-                        oldest = None;
-                        let _ = done.send(());
-                    }
-                    Ok(Msg::Shutdown(done)) => {
-                        self.export(&mut batch);
-                        let _ = self.exporter.shutdown();
-                        let _ = done.send(());
-                        return;
+                    Ok(other) => {
+                        match other {
+                            Msg::Resource(res) => self.exporter.set_resource(&res),
+                            Msg::Flush(done) => {
+                                self.export(&mut batch);
+                                oldest = None;
+                                let _ = done.send(());
+                            }
+                            Msg::Shutdown(done) => {
+                                self.export(&mut batch);
+                                let _ = self.exporter.shutdown();
+                                let _ = done.send(());
+                                return;
+                            }
+                            Msg::Record(_) | Msg::Pending(_) | Msg::Bind(..) => {}
+                        }
+                        None
                     }
                     Err(TryRecvError::Empty) => break,
                     Err(TryRecvError::Disconnected) => {
                         self.export(&mut batch);
                         let _ = self.exporter.shutdown();
                         return;
+                    }
+                };
+                if let Some(r) = item {
+                    oldest.get_or_insert_with(Instant::now);
+                    batch.push(r);
+                    if batch.len() >= self.config.max_batch {
+                        self.export(&mut batch);
+                        oldest = None;
                     }
                 }
             }
