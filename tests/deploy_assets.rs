@@ -1724,3 +1724,36 @@ fn the_dashboard_reproduces_the_audit_log_page() {
         );
     }
 }
+
+/// Every pipeline file we ship or show (pipelines/, the Kubernetes ConfigMaps' sources, the
+/// Grafana stack's) passes `audit-otel validate`, with the environment its comments name.
+#[test]
+fn every_shipped_and_example_pipeline_validates() {
+    let mut files: Vec<PathBuf> = files_under(&root().join("pipelines"), &["yaml"]);
+    files.push(k8s_dir().join("base/sidecar-pipeline.yaml"));
+    files.push(k8s_dir().join("overlays/collector-gateway/sidecar-pipeline.yaml"));
+    files.push(grafana_dir().join("pipeline.yaml"));
+    let state = std::env::temp_dir().join(format!("audit-otel-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&state).unwrap();
+    let tail = state.join("audit.ndjson");
+    std::fs::write(&tail, "").unwrap();
+    for f in &files {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_audit-otel"))
+            .args(["validate", "--pipeline", f.to_str().unwrap()])
+            .env("AUDIT_OTEL_HMAC_KEY", "0123456789abcdef0123")
+            .env("AUDIT_OTEL_WEBHOOK_SECRET", "secret")
+            .env("OTLP_AUTH_HEADER", "Bearer x")
+            .env("AUDIT_OTEL_STATE_DIR", &state)
+            .env("AUDIT_OTEL_TAIL_PATH", &tail)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}{}",
+            f.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(files.len() >= 9, "{files:?}");
+}
