@@ -25,9 +25,11 @@
 //!   way. It only forwards: no parsing, redaction or mapping.
 //!
 //! For each path it reports events/s, MiB/s of input (the events' JSON bytes, newlines not
-//! counted), and the peak RSS (`VmHWM` of `/proc/<pid>/status`, sampled every 20 ms and read
-//! once more after the last record arrived) of the forwarding process; then the ratios
-//! ours/rotel for (b) and (a). The receiver counts records without storing them
+//! counted), the peak RSS (`VmHWM` of `/proc/<pid>/status`, sampled every 20 ms and read once
+//! more after the last record arrived) and the CPU time (user + system, `/proc/<pid>/stat`,
+//! from its start until the last record arrived) of the forwarding process; then the ratios
+//! ours/rotel for (b) and (a). CPU time per event depends less on what else runs on the
+//! machine than events/s does. The receiver counts records without storing them
 //! (`store_requests(false)`).
 //!
 //! Everything is deterministic except timing: events come from
@@ -201,6 +203,8 @@ struct PathResult {
     secs: f64,
     received: usize,
     peak_rss_kib: Option<u64>,
+    /// CPU seconds (user + system) of the forwarding process, start to last record.
+    cpu_secs: Option<f64>,
     exit_code: Option<i32>,
     /// Seconds until the sender had every request acknowledged (b, c).
     send_secs: Option<f64>,
@@ -239,6 +243,8 @@ impl PathResult {
             "events_per_sec": self.ok(w.events).then(|| self.events_per_sec(w.events).round()),
             "mib_per_sec": self.ok(w.events).then(|| round3(self.mib_per_sec(w.input_bytes))),
             "peak_rss_kib": self.peak_rss_kib,
+            "cpu_seconds": self.cpu_secs.map(round3),
+            "cpu_us_per_event": self.cpu_secs.map(|c| (c * 1e6 / w.events as f64).round()),
             "exit_code": self.exit_code,
             "sender_acked_seconds": self.send_secs.map(round3),
             "sender_retries": self.retries,
@@ -252,43 +258,54 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Samples `VmHWM` of a process every 20 ms, keeping the largest value.
-struct HwmSampler {
+/// Samples `VmHWM` (keeping the largest value) and the CPU time of a process every 20 ms.
+struct Sampler {
     pid: u32,
     peak: Arc<AtomicU64>,
+    cpu_ticks: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<()>,
 }
 
-impl HwmSampler {
-    fn start(pid: u32) -> HwmSampler {
+impl Sampler {
+    fn start(pid: u32) -> Sampler {
         let peak = Arc::new(AtomicU64::new(0));
+        let cpu_ticks = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let (p, s) = (peak.clone(), stop.clone());
+        let (p, c, s) = (peak.clone(), cpu_ticks.clone(), stop.clone());
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
-                if let Some(kib) = tools::vm_hwm_kib(pid) {
-                    p.fetch_max(kib, Ordering::Relaxed);
-                }
+                sample(pid, &p, &c);
                 std::thread::sleep(Duration::from_millis(20));
             }
         });
-        HwmSampler {
+        Sampler {
             pid,
             peak,
+            cpu_ticks,
             stop,
             thread,
         }
     }
 
-    /// One last read (if the process still exists), then the peak seen.
-    fn finish(self) -> Option<u64> {
-        if let Some(kib) = tools::vm_hwm_kib(self.pid) {
-            self.peak.fetch_max(kib, Ordering::Relaxed);
-        }
+    /// One last sample (if the process still exists), then (peak RSS KiB, CPU seconds).
+    fn finish(self) -> (Option<u64>, Option<f64>) {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.thread.join();
-        Some(self.peak.load(Ordering::Relaxed)).filter(|&k| k > 0)
+        sample(self.pid, &self.peak, &self.cpu_ticks);
+        let peak = Some(self.peak.load(Ordering::Relaxed)).filter(|&k| k > 0);
+        let ticks = self.cpu_ticks.load(Ordering::Relaxed);
+        let cpu = (ticks > 0).then(|| ticks as f64 / tools::clock_ticks_per_sec() as f64);
+        (peak, cpu)
+    }
+}
+
+fn sample(pid: u32, peak: &AtomicU64, cpu_ticks: &AtomicU64) {
+    if let Some(kib) = tools::vm_hwm_kib(pid) {
+        peak.fetch_max(kib, Ordering::Relaxed);
+    }
+    if let Some(ticks) = tools::cpu_ticks(pid) {
+        cpu_ticks.fetch_max(ticks, Ordering::Relaxed);
     }
 }
 
@@ -405,7 +422,7 @@ fn run_file(bin: &Path, w: &Workload, dir: &Path, timeout: Duration) -> Result<P
     let log = dir.join("audit-otel-file.log");
     let start = Instant::now();
     let mut child = audit_otel(bin, &pipeline, &[], &log)?;
-    let sampler = HwmSampler::start(child.id());
+    let sampler = Sampler::start(child.id());
     let n = w.events;
     let waited = wait_delivery(
         &rx,
@@ -414,11 +431,12 @@ fn run_file(bin: &Path, w: &Workload, dir: &Path, timeout: Duration) -> Result<P
         timeout,
         child_check(&mut child, &rx, n, "audit-otel (file)", &log),
     );
-    let peak = sampler.finish();
+    let (peak_rss_kib, cpu_secs) = sampler.finish();
     let mut result = PathResult {
         key: "file",
         label: "(a) audit-otel file -> redact -> OTLP",
-        peak_rss_kib: peak,
+        peak_rss_kib,
+        cpu_secs,
         ..PathResult::default()
     };
     match waited {
@@ -644,7 +662,7 @@ fn run_sidecar(bin: &Path, b: &Bench<'_>) -> Result<PathResult, String> {
         &log,
     )?;
     tools::wait_readyz(&mut child, admin, Duration::from_secs(30), &log)?;
-    let sampler = HwmSampler::start(child.id());
+    let sampler = Sampler::start(child.id());
     let mut result = PathResult {
         key: "sidecar",
         label: "(b) audit-otel OTLP -> redact -> OTLP",
@@ -658,7 +676,7 @@ fn run_sidecar(bin: &Path, b: &Bench<'_>) -> Result<PathResult, String> {
         &mut result,
         child_check(&mut child, &rx, n, "audit-otel (sidecar)", &log),
     );
-    result.peak_rss_kib = sampler.finish();
+    (result.peak_rss_kib, result.cpu_secs) = sampler.finish();
     result.received = settle(&rx);
     result.exit_code = tools::terminate(&mut child, Duration::from_secs(30));
     if result.exit_code != Some(0) && result.error.is_none() {
@@ -675,7 +693,7 @@ fn run_sidecar(bin: &Path, b: &Bench<'_>) -> Result<PathResult, String> {
 fn run_rotel(rotel_bin: &Path, b: &Bench<'_>) -> Result<PathResult, String> {
     let rx = receiver()?;
     let mut rotel = tools::Rotel::start(rotel_bin, &rx.grpc_endpoint(), "grpc", &[], b.dir)?;
-    let sampler = HwmSampler::start(rotel.child.id());
+    let sampler = Sampler::start(rotel.child.id());
     let mut result = PathResult {
         key: "rotel",
         label: "(c) rotel OTLP -> OTLP (no redaction)",
@@ -691,7 +709,7 @@ fn run_rotel(rotel_bin: &Path, b: &Bench<'_>) -> Result<PathResult, String> {
         &mut result,
         child_check(&mut rotel.child, &rx, n, "rotel", &log),
     );
-    result.peak_rss_kib = sampler.finish();
+    (result.peak_rss_kib, result.cpu_secs) = sampler.finish();
     result.received = settle(&rx);
     result.exit_code = rotel.terminate(Duration::from_secs(10));
     Ok(result)
@@ -751,6 +769,7 @@ struct Ratios {
     key: &'static str,
     events_per_sec: Option<f64>,
     peak_rss: Option<f64>,
+    cpu: Option<f64>,
 }
 
 fn ratios(results: &[PathResult], w: &Workload) -> Vec<Ratios> {
@@ -770,6 +789,7 @@ fn ratios(results: &[PathResult], w: &Workload) -> Vec<Ratios> {
                 ours.peak_rss_kib.unwrap_or(0) as f64,
                 rotel.peak_rss_kib.unwrap_or(0) as f64,
             ),
+            cpu: ratio(ours.cpu_secs.unwrap_or(0.0), rotel.cpu_secs.unwrap_or(0.0)),
         })
         .collect()
 }
@@ -801,13 +821,13 @@ fn print_table(
     );
     println!();
     println!(
-        "{:<42} {:>11} {:>8} {:>8} {:>13} {:>17}",
-        "path", "events/s", "MiB/s", "time s", "peak RSS MiB", "arrived"
+        "{:<42} {:>9} {:>7} {:>7} {:>12} {:>6} {:>10} {:>17}",
+        "path", "events/s", "MiB/s", "time s", "peak RSS MiB", "CPU s", "CPU us/ev", "arrived"
     );
     for r in results {
         let ok = r.ok(w.events);
         println!(
-            "{:<42} {:>11} {:>8} {:>8.2} {:>13} {:>17}",
+            "{:<42} {:>9} {:>7} {:>7.2} {:>12} {:>6} {:>10} {:>17}",
             r.label,
             if ok {
                 format!("{:.0}", r.events_per_sec(w.events))
@@ -821,6 +841,9 @@ fn print_table(
             },
             r.secs,
             mib(r.peak_rss_kib),
+            r.cpu_secs.map_or("-".into(), |c| format!("{c:.1}")),
+            r.cpu_secs
+                .map_or("-".into(), |c| format!("{:.1}", c * 1e6 / w.events as f64)),
             format!("{}/{}", r.received, w.events),
         );
     }
@@ -849,11 +872,13 @@ fn print_table(
     if !rs.is_empty() {
         println!();
         for r in rs {
+            let x = |v: Option<f64>| v.map_or("-".into(), |x| format!("{x:.2}x"));
             println!(
-                "ours/rotel, {}: {} events/s, {} peak RSS",
+                "ours/rotel, {}: {} events/s, {} peak RSS, {} CPU time",
                 r.key,
-                r.events_per_sec.map_or("-".into(), |x| format!("{x:.2}x")),
-                r.peak_rss.map_or("-".into(), |x| format!("{x:.2}x")),
+                x(r.events_per_sec),
+                x(r.peak_rss),
+                x(r.cpu),
             );
         }
     }
@@ -874,7 +899,7 @@ fn print_json(
     for r in ratios(results, w) {
         ratio_map.insert(
             r.key.into(),
-            json!({"events_per_sec": r.events_per_sec, "peak_rss": r.peak_rss}),
+            json!({"events_per_sec": r.events_per_sec, "peak_rss": r.peak_rss, "cpu_seconds": r.cpu}),
         );
     }
     let out = json!({

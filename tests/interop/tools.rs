@@ -1,7 +1,7 @@
 //! External tools for the interop test (`tests/interop.rs`) and the throughput comparison
 //! (`examples/throughput.rs`), both of which include this file with `#[path]`: finding the
 //! `rotel` collector and the OpenTelemetry Python SDK venv, starting rotel in the foreground,
-//! free ports, `/readyz`, SIGTERM, and the peak RSS of a process. Only `std`.
+//! free ports, `/readyz`, SIGTERM, and the peak RSS and CPU time of a process. Only `std`.
 //!
 //! Where the tools are looked for (first hit wins):
 //! - rotel: `$ROTEL_BIN`; the `rotel` wheel of `$INTEROP_PYTHON`; of the default venv of
@@ -123,6 +123,28 @@ pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
         .next()?
         .parse()
         .ok()
+}
+
+/// CPU time (user + system) a process has used so far, in clock ticks, from `/proc/<pid>/stat`.
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After "pid (comm)": state is field 3, utime field 14, stime field 15.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 when that fails).
+pub fn clock_ticks_per_sec() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .filter(|&t| t > 0)
+        .unwrap_or(100)
 }
 
 /// Sends SIGTERM and waits up to `timeout` for the exit code (`None`: still running, or killed
