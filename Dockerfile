@@ -34,6 +34,11 @@ USER nonroot:nonroot
 # shipped pipelines); `audit-otel probe` asks it (set AUDIT_OTEL_PROBE_ADDRESS if it differs).
 # One-shot runs (the default CMD) end before the first check.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s CMD ["/usr/local/bin/audit-otel", "probe"]
+# mimalloc (the binary's allocator) gives freed memory back to the OS at once instead of keeping
+# it for reuse: about 10-25% more CPU, and peak RSS of the sidecar path under 64 MiB instead of
+# about 160 MiB (see README, Performance). Unset them to trade memory for speed.
+ENV MIMALLOC_ARENA_EAGER_COMMIT=0 \
+    MIMALLOC_PURGE_DELAY=0
 # The disk buffer and checkpoints of the shipped pipelines live here (mount a volume).
 ENV AUDIT_OTEL_STATE_DIR=/var/lib/audit-otel
 VOLUME ["/var/lib/audit-otel"]

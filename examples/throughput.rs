@@ -393,6 +393,16 @@ fn audit_otel(
     cmd.args(["run", "--pipeline"])
         .arg(pipeline)
         .env("AUDIT_OTEL_HMAC_KEY", HMAC_KEY)
+        // The allocator settings of the container image (see the Dockerfile): return freed
+        // memory to the OS at once instead of keeping it for reuse. Unless the caller set them.
+        .env(
+            "MIMALLOC_ARENA_EAGER_COMMIT",
+            std::env::var("MIMALLOC_ARENA_EAGER_COMMIT").unwrap_or_else(|_| "0".into()),
+        )
+        .env(
+            "MIMALLOC_PURGE_DELAY",
+            std::env::var("MIMALLOC_PURGE_DELAY").unwrap_or_else(|_| "0".into()),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(stderr);
@@ -412,7 +422,7 @@ fn run_file(bin: &Path, w: &Workload, dir: &Path, timeout: Duration) -> Result<P
          sources:\n  - type: file\n    path: {path}\n\
          sinks:\n  - type: otlp\n    endpoint: {endpoint}\n    protocol: grpc\n    compression: gzip\n\
          \x20   batch:\n      max_records: 512\n      max_age_ms: 200\n\
-         \x20   queue:\n      max_records: 8192\n      when_full: block\n\
+         \x20   queue:\n      max_records: 2048\n      when_full: block\n\
          resource:\n  service.name: audit-otel\n\
          redaction:\n  pseudonymization:\n    key_env: AUDIT_OTEL_HMAC_KEY\n    key_id: k1\n",
         path = serde_json::to_string(&w.ndjson.display().to_string()).map_err(|e| e.to_string())?,

@@ -420,7 +420,8 @@ const fn default_batch_age_ms() -> u64 {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueConfig {
-    /// Records held in memory (default 8192).
+    /// Records held in memory (default 2048: four batches of 512 ahead of the one in flight,
+    /// a few MiB).
     #[serde(default = "default_queue_records")]
     pub max_records: usize,
     /// When the buffer is full: `block` (default: sources wait, so webhooks and OTLP senders
@@ -443,7 +444,7 @@ impl Default for QueueConfig {
 }
 
 const fn default_queue_records() -> usize {
-    8192
+    2048
 }
 
 /// What a full buffer does.
