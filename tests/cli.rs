@@ -410,3 +410,38 @@ fn run_writes_metrics_with_redactions_per_rule() {
         "every event's IP address was hashed: {hashed}"
     );
 }
+
+#[test]
+fn sigterm_ends_a_run_waiting_on_stdin() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut child = common::bin()
+        .args([
+            "run",
+            "--pipeline",
+            root().join("pipelines/stdio.yaml").to_str().unwrap(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _stdin = child.stdin.take(); // kept open: the source blocks in its read
+    std::thread::sleep(Duration::from_millis(500));
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -261,7 +261,7 @@ impl Pipeline {
             .enable_all()
             .thread_name("audit-otel")
             .build()?;
-        rt.block_on(async {
+        let result = rt.block_on(async {
             let stop = handle.shutdown.clone();
             tokio::spawn(async move {
                 wait_for_signal().await;
@@ -269,7 +269,11 @@ impl Pipeline {
                 stop.cancel();
             });
             self.run_with(handle).await
-        })
+        });
+        // A source blocked in a read (stdin with nothing coming) must not hold the exit: the
+        // sinks have drained by now.
+        rt.shutdown_timeout(Duration::from_millis(500));
+        result
     }
 
     /// Runs on the current runtime until the sources end or `handle.shutdown` fires.
