@@ -55,6 +55,8 @@
 //! | core_end_to_end/uniform | process_to_otlp_json_line | 44 k | peer_serde_json_roundtrip | 98 k | 2.21 |
 //! | core_end_to_end/uniform | process_to_otlp_protobuf | 45 k | peer_serde_json_roundtrip | 98 k | 2.17 |
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -140,31 +142,9 @@ impl Measurement for Clock {
     }
 }
 
-/// This thread's CPU time (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`).
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+/// This thread's CPU time.
 fn thread_cpu_time() -> Option<Duration> {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    extern "C" {
-        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
-    }
-    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
-    let mut ts = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: on 64-bit Linux `struct timespec` is two 64-bit integers; `ts` is valid and
-    // writable, and clock_gettime writes only into it.
-    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn thread_cpu_time() -> Option<Duration> {
-    None
+    common::cpu_time(common::THREAD)
 }
 
 /// One corpus: the NDJSON lines, the parsed events and each event's rule scope.

@@ -24,6 +24,8 @@
 //! Run: `cargo bench --bench layer`. Absolute times depend on the machine; only the ratios
 //! within one run mean anything. Results are in BENCHMARKS.md and the README.
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -296,31 +298,9 @@ fn bench_bursts(c: &mut Criterion) {
     }
 }
 
-/// The process's CPU time (`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)`).
-#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+/// The process's CPU time (every thread).
 fn process_cpu_time() -> Option<Duration> {
-    #[repr(C)]
-    struct Timespec {
-        tv_sec: i64,
-        tv_nsec: i64,
-    }
-    extern "C" {
-        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
-    }
-    const CLOCK_PROCESS_CPUTIME_ID: i32 = 2;
-    let mut ts = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: on 64-bit Linux `struct timespec` is two 64-bit integers; `ts` is valid and
-    // writable, and clock_gettime writes only into it.
-    let rc = unsafe { clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
-}
-
-#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
-fn process_cpu_time() -> Option<Duration> {
-    None
+    common::cpu_time(common::PROCESS)
 }
 
 criterion_group!(benches, bench, bench_bursts);

@@ -58,7 +58,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use audit_otel::generate::{Generator, GeneratorOptions, LineKind};
-use audit_otel::testing::OtlpReceiver;
+use audit_otel::testing::{OtlpReceiver, RawCodec};
 use clap::Parser;
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsServiceRequest, ExportLogsServiceResponse,
@@ -66,12 +66,10 @@ use opentelemetry_proto::tonic::collector::logs::v1::{
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use prost::bytes::{Buf, BufMut, Bytes};
+use prost::bytes::Bytes;
 use prost::Message;
 use serde_json::json;
-use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::codegen::http::uri::PathAndQuery;
-use tonic::Status;
 
 /// The pseudonymization key the processor runs with (any 16+ bytes).
 const HMAC_KEY: &str = "throughput-example-key-0123456789";
@@ -459,44 +457,6 @@ fn run_file(bin: &Path, w: &Workload, dir: &Path, timeout: Duration) -> Result<P
     result.received = settle(&rx);
     result.exit_code = tools::terminate(&mut child, Duration::from_secs(30));
     Ok(result)
-}
-
-/// A gRPC codec that sends pre-encoded bytes and hands back the answer's bytes.
-#[derive(Clone, Copy)]
-struct RawCodec;
-
-impl Codec for RawCodec {
-    type Encode = Bytes;
-    type Decode = Bytes;
-    type Encoder = RawCodec;
-    type Decoder = RawCodec;
-
-    fn encoder(&mut self) -> RawCodec {
-        RawCodec
-    }
-
-    fn decoder(&mut self) -> RawCodec {
-        RawCodec
-    }
-}
-
-impl Encoder for RawCodec {
-    type Item = Bytes;
-    type Error = Status;
-
-    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        dst.put_slice(&item);
-        Ok(())
-    }
-}
-
-impl Decoder for RawCodec {
-    type Item = Bytes;
-    type Error = Status;
-
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
-        Ok(Some(src.copy_to_bytes(src.remaining())))
-    }
 }
 
 /// What the sender saw.

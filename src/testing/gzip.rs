@@ -23,8 +23,26 @@ use tonic::Status;
 /// gRPC frame header: 1 byte "compressed" flag + 4 bytes big-endian length.
 const FRAME_HEADER: usize = 5;
 
-/// Passes bytes through unchanged (the "codec" for opaque payloads).
-struct RawCodec;
+/// A gRPC codec that passes bytes through unchanged: it sends pre-encoded messages and hands
+/// back the answer's bytes (for load generators that encode requests ahead of time), and frames
+/// opaque payloads for the gzip helpers below.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawCodec;
+
+impl tonic::codec::Codec for RawCodec {
+    type Encode = Bytes;
+    type Decode = Bytes;
+    type Encoder = RawCodec;
+    type Decoder = RawCodec;
+
+    fn encoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+
+    fn decoder(&mut self) -> RawCodec {
+        RawCodec
+    }
+}
 
 impl Encoder for RawCodec {
     type Item = Bytes;

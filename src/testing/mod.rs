@@ -98,7 +98,7 @@ mod store;
 mod types;
 
 pub use crate::pipeline::rpc_status::grpc_retry_delay;
-pub use gzip::{gzip_compress, gzip_decompress};
+pub use gzip::{gzip_compress, gzip_decompress, RawCodec};
 pub use types::{Behavior, Received, ReceivedRecord, ReceiverStats, Transport, TransportStats};
 
 use conn::{accept_loop, killed, GrpcIncoming, HttpIncoming};
