@@ -148,6 +148,21 @@ impl SourceContext {
         self.reject_with(err.kind(), &err.to_string(), position, input);
     }
 
+    /// Counts, logs and dead-letters an input longer than the limit, which was skipped unread
+    /// (so the core never saw it: its rejection counter is bumped here).
+    pub fn too_large(&self, len: usize, position: u64) {
+        self.shared
+            .core
+            .stats()
+            .rejected
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let err = ParseError::TooLarge {
+            len,
+            max: self.shared.max_event_bytes,
+        };
+        self.reject(&err, position, &[]);
+    }
+
     /// Counts, logs and dead-letters a rejection for another reason (`stale_event`, ...).
     /// `message` must not contain input values.
     pub fn reject_with(&self, kind: &'static str, message: &str, position: u64, input: &[u8]) {

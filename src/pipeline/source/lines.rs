@@ -11,7 +11,6 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use crate::event::ParseError;
 use crate::generate::{Generator, GeneratorOptions};
 use crate::pipeline::config::SourceConfig;
 use crate::pipeline::ingest::{SourceContext, Verdict};
@@ -241,13 +240,7 @@ pub fn feed(
                     records.push(r);
                 }
             }
-            Line::TooLong(len) => {
-                ctx.core()
-                    .stats()
-                    .rejected
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                ctx.reject(&ParseError::TooLarge { len, max }, line_no, &[]);
-            }
+            Line::TooLong(len) => ctx.too_large(len, line_no),
         }
         if let Some(iv) = interval {
             let due = started + iv.mul_f64(line_no as f64);

@@ -53,7 +53,6 @@
 use std::fs::{self, File, Metadata};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
@@ -61,7 +60,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use crate::event::ParseError;
 use crate::pipeline::ack::{Delivery, Receipt};
 use crate::pipeline::config::{StartAt, TailSourceConfig};
 use crate::pipeline::ingest::{SourceContext, Verdict};
@@ -808,15 +806,7 @@ impl Follower {
                     self.records.push(r);
                 }
             }
-            Line::TooLong(len) => {
-                self.ctx
-                    .core()
-                    .stats()
-                    .rejected
-                    .fetch_add(1, Ordering::Relaxed);
-                self.ctx
-                    .reject(&ParseError::TooLarge { len, max: self.max }, start, &[]);
-            }
+            Line::TooLong(len) => self.ctx.too_large(len, start),
         }
     }
 
