@@ -34,13 +34,33 @@ fn pipeline(name: &str) -> PathBuf {
     root().join("pipelines").join(format!("{name}.yaml"))
 }
 
-/// `n` generated events: (lines, event ids, the generator for its planted PII).
+/// `n` generated events of every type in turn: (lines, event ids, the generator for its
+/// planted PII).
 fn events(n: usize, seed: u64) -> (Vec<Vec<u8>>, Vec<String>, Generator) {
-    let mut g = Generator::new(GeneratorOptions {
+    generated(
+        n,
+        GeneratorOptions {
+            seed,
+            mix: Mix::Uniform,
+            ..GeneratorOptions::default()
+        },
+    )
+}
+
+/// Options for events dated a minute ago (the webhook pipeline refuses events older than an
+/// hour).
+fn recent(seed: u64, mix: Mix) -> GeneratorOptions {
+    GeneratorOptions {
         seed,
-        mix: Mix::Uniform,
+        mix,
+        start_time_unix: chrono::Utc::now().timestamp() - 60,
         ..GeneratorOptions::default()
-    });
+    }
+}
+
+/// `n` events of a generator made with `options` (well-formed ones only).
+fn generated(n: usize, options: GeneratorOptions) -> (Vec<Vec<u8>>, Vec<String>, Generator) {
+    let mut g = Generator::new(options);
     let mut lines = Vec::new();
     let mut ids = Vec::new();
     for _ in 0..n {
@@ -52,6 +72,16 @@ fn events(n: usize, seed: u64) -> (Vec<Vec<u8>>, Vec<String>, Generator) {
         }
     }
     (lines, ids, g)
+}
+
+/// SIGTERM, then exit code 0 within 30 s.
+fn assert_clean_exit(p: &mut Proc) {
+    assert_eq!(
+        p.terminate(Duration::from_secs(30)),
+        Some(0),
+        "{}",
+        p.stderr()
+    );
 }
 
 fn addr(port: u16) -> SocketAddr {
@@ -179,12 +209,7 @@ fn sidecar_otlp_in_redacted_otlp_out() {
         metric(addr(admin), "audit_otel_events_exported_total", ""),
         600
     );
-    assert_eq!(
-        p.terminate(Duration::from_secs(30)),
-        Some(0),
-        "{}",
-        p.stderr()
-    );
+    assert_clean_exit(&mut p);
 }
 
 fn sign(body: &[u8], secret: &str) -> String {
@@ -212,25 +237,7 @@ fn webhook_signed_deliveries_to_otlp_with_a_disk_buffer() {
         &dir,
     );
     p.wait_ready(addr(admin), Duration::from_secs(30));
-    // Recent events: the pipeline refuses events older than an hour.
-    let (lines, ids, g) = {
-        let mut g = Generator::new(GeneratorOptions {
-            seed: 12,
-            mix: Mix::Uniform,
-            start_time_unix: chrono::Utc::now().timestamp() - 60,
-            ..GeneratorOptions::default()
-        });
-        let mut lines = Vec::new();
-        let mut ids = Vec::new();
-        for _ in 0..300 {
-            let mut line = Vec::new();
-            g.write_line(&mut line);
-            let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
-            ids.push(v["id"].as_str().unwrap().to_owned());
-            lines.push(line);
-        }
-        (lines, ids, g)
-    };
+    let (lines, ids, g) = generated(300, recent(12, Mix::Uniform));
     for line in &lines {
         let sig = sign(line, secret);
         let (status, _) = http_request(
@@ -256,12 +263,7 @@ fn webhook_signed_deliveries_to_otlp_with_a_disk_buffer() {
     .unwrap();
     assert_eq!(status, 401);
     assert_delivered(&rx, &ids, &g, &p);
-    assert_eq!(
-        p.terminate(Duration::from_secs(30)),
-        Some(0),
-        "{}",
-        p.stderr()
-    );
+    assert_clean_exit(&mut p);
 }
 
 #[test]
@@ -302,12 +304,7 @@ fn loki_pipeline_speaks_otlp_http_to_the_loki_path_with_the_tenant_header() {
         assert_eq!(q.transport, Transport::HttpProtobuf);
         assert_eq!(q.header("x-scope-orgid"), Some("tenant-a"));
     }
-    assert_eq!(
-        p.terminate(Duration::from_secs(30)),
-        Some(0),
-        "{}",
-        p.stderr()
-    );
+    assert_clean_exit(&mut p);
 }
 
 #[test]
@@ -345,23 +342,13 @@ fn file_pipeline_tails_and_resumes_without_resending() {
         "{}",
         p.stderr()
     );
-    assert_eq!(
-        p.terminate(Duration::from_secs(30)),
-        Some(0),
-        "{}",
-        p.stderr()
-    );
+    assert_clean_exit(&mut p);
     // Written while the processor was down: picked up on restart, nothing sent twice.
     write(&lines[250..]);
     let mut p = Proc::start(&pipeline("file"), &env, &dir);
     p.wait_ready(addr(admin), Duration::from_secs(30));
     assert_delivered(&rx, &ids, &g, &p);
-    assert_eq!(
-        p.terminate(Duration::from_secs(30)),
-        Some(0),
-        "{}",
-        p.stderr()
-    );
+    assert_clean_exit(&mut p);
 }
 
 #[test]
@@ -385,26 +372,17 @@ fn webhook_deliveries_answered_200_survive_sigkill_with_the_disk_buffer() {
     let (hook, admin) = (free_port(), free_port());
     let mut p = Proc::start(&pipeline("webhook"), &env(hook, admin), &dir);
     p.wait_ready(addr(admin), Duration::from_secs(30));
-    let mut g = Generator::new(GeneratorOptions {
-        seed: 15,
-        start_time_unix: chrono::Utc::now().timestamp() - 60,
-        ..GeneratorOptions::default()
-    });
-    let mut acked = Vec::new();
-    for _ in 0..400 {
-        let mut line = Vec::new();
-        g.write_line(&mut line);
+    let (lines, acked, g) = generated(400, recent(15, Mix::Realistic));
+    for line in &lines {
         let (status, _) = http_request(
             addr(hook),
             "POST",
             "/webhook",
-            &[("x-authgear-body-signature", &sign(&line, secret))],
-            &line,
+            &[("x-authgear-body-signature", &sign(line, secret))],
+            line,
         )
         .unwrap();
         assert_eq!(status, 200, "{}", p.stderr());
-        let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
-        acked.push(v["id"].as_str().unwrap().to_owned());
     }
     p.kill(); // SIGKILL: no drain, no flush
     rx.restart_blocking().unwrap();
@@ -412,10 +390,5 @@ fn webhook_deliveries_answered_200_survive_sigkill_with_the_disk_buffer() {
     let mut p = Proc::start(&pipeline("webhook"), &env(hook, admin), &dir);
     p.wait_ready(addr(admin), Duration::from_secs(30));
     assert_delivered(&rx, &acked, &g, &p);
-    assert_eq!(
-        p.terminate(Duration::from_secs(30)),
-        Some(0),
-        "{}",
-        p.stderr()
-    );
+    assert_clean_exit(&mut p);
 }
