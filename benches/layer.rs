@@ -116,7 +116,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 audit!(
                     USER_AUTHENTICATED,
-                    payload = template.clone(),
+                    payload = template,
                     user_id = "3099fdf5-ab99-454a-a901-e35cd47d380d",
                     client_id = "1027c4d1c386bbc4",
                     ip = IP,
@@ -239,7 +239,7 @@ fn bench_bursts(c: &mut Criterion) {
     let mut ours_emit = || {
         audit!(
             USER_AUTHENTICATED,
-            payload = template.clone(),
+            payload = template,
             user_id = "3099fdf5-ab99-454a-a901-e35cd47d380d",
             client_id = "1027c4d1c386bbc4",
             ip = IP,

@@ -443,3 +443,152 @@ fn no_payload_leaks_into_later_events_without_a_layer() {
     let logs = exporter.get_emitted_logs().unwrap();
     assert!(logs[0].record.body().is_none());
 }
+
+/// A payload type of the service's own, with the shapes serde can produce.
+#[derive(serde::Serialize)]
+struct Invoice {
+    number: String,
+    lines: Vec<InvoiceLine>,
+    status: InvoiceStatus,
+    discount: Option<u8>,
+    by_quarter: std::collections::BTreeMap<u8, i64>,
+    issued_from: std::net::IpAddr,
+}
+
+#[derive(serde::Serialize)]
+struct InvoiceLine {
+    sku: &'static str,
+    quantity: u32,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+enum InvoiceStatus {
+    Paid { method: &'static str },
+}
+
+#[test]
+fn typed_payloads_arrive_structured_as_serde_json_would_make_them() {
+    let exporter = Keep::default();
+    let (layer, guard) = AuditLayer::builder()
+        .exporter(exporter.clone())
+        .build()
+        .unwrap();
+    let invoice = Invoice {
+        number: "INV-7".into(),
+        lines: vec![InvoiceLine {
+            sku: "W-1",
+            quantity: 2,
+        }],
+        status: InvoiceStatus::Paid { method: "card" },
+        discount: None,
+        by_quarter: [(1, 120), (2, -5)].into(),
+        issued_from: "203.0.113.7".parse().unwrap(),
+    };
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        // By reference or by value, the payload is the same.
+        audit!(type = "acme.invoice.exported", payload = &invoice, user_id = "u-1");
+        audit!(type = "acme.invoice.exported", payload = invoice, user_id = "u-1");
+    });
+    guard.flush().unwrap();
+    let logs = exporter.get_emitted_logs().unwrap();
+    assert_eq!(logs.len(), 2);
+    for log in &logs {
+        let mut body = to_json(log.record.body().unwrap());
+        // The default rules pseudonymize the address (an IP is personal data); the rest is as
+        // serde_json would have written it: structs and enums as maps, numeric keys as strings.
+        let ip = body["issued_from"].take();
+        assert!(ip.as_str().unwrap().starts_with("hmac:"), "{ip}");
+        assert_eq!(
+            body,
+            json!({
+                "number": "INV-7",
+                "lines": [{"sku": "W-1", "quantity": 2}],
+                "status": {"paid": {"method": "card"}},
+                "discount": "",
+                "by_quarter": {"1": 120, "2": -5},
+                "issued_from": null,
+            }),
+            "{body}"
+        );
+    }
+    assert_eq!(guard.stats().payload_errors, 0);
+}
+
+/// Fails to serialize, with personal data in its error.
+struct Unserializable;
+
+impl serde::Serialize for Unserializable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom("jane.doe@example.com"))
+    }
+}
+
+#[test]
+fn a_payload_that_cannot_be_serialized_is_counted_and_the_event_still_exported() {
+    let exporter = Keep::default();
+    let (layer, guard) = AuditLayer::builder()
+        .exporter(exporter.clone())
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        audit!(
+            USER_AUTHENTICATED,
+            payload = Unserializable,
+            user_id = "u-1"
+        );
+        audit!(USER_SIGNED_OUT, user_id = "u-1");
+    });
+    guard.flush().unwrap();
+    let logs = exporter.get_emitted_logs().unwrap();
+    assert_eq!(logs.len(), 2, "neither event is lost");
+    let body = to_json(logs[0].record.body().unwrap());
+    assert_eq!(
+        body,
+        json!({"payload_error": "the payload could not be serialized"})
+    );
+    assert!(logs[1].record.body().is_none(), "the next event is clean");
+    assert_eq!(guard.stats().payload_errors, 1);
+    assert_eq!(attrs(&logs[0].record)["user.id"], json!("u-1"));
+}
+
+/// Counts how often it is serialized.
+struct CountsSerializations(Arc<AtomicUsize>);
+
+impl serde::Serialize for CountsSerializations {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        s.serialize_str("x")
+    }
+}
+
+#[test]
+fn a_payload_is_serialized_once_and_only_when_the_event_is_enabled() {
+    let count = Arc::new(AtomicUsize::new(0));
+    let payload = CountsSerializations(count.clone());
+    // No subscriber: the event is disabled and the payload untouched.
+    audit!(USER_AUTHENTICATED, payload = payload, user_id = "u-1");
+    assert_eq!(count.load(Ordering::Relaxed), 0);
+    // A subscriber that filters audit events out.
+    let filtered = tracing_subscriber::registry()
+        .with(Capture::default().with_filter(tracing_subscriber::filter::LevelFilter::ERROR));
+    tracing::subscriber::with_default(filtered, || {
+        audit!(USER_AUTHENTICATED, payload = payload, user_id = "u-1");
+    });
+    assert_eq!(count.load(Ordering::Relaxed), 0);
+    let exporter = Keep::default();
+    let (layer, guard) = AuditLayer::builder()
+        .exporter(exporter.clone())
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        audit!(USER_AUTHENTICATED, payload = payload, user_id = "u-1");
+    });
+    assert_eq!(count.load(Ordering::Relaxed), 1);
+    guard.flush().unwrap();
+    let logs = exporter.get_emitted_logs().unwrap();
+    assert_eq!(
+        to_json(logs[0].record.body().unwrap()),
+        json!({"value": "x"})
+    );
+}

@@ -1,8 +1,9 @@
-//! Turning `tracing` fields into an audit event: a visitor for event fields, the fields kept
-//! from enclosing spans, and the thread-local slot through which the `audit!` macro hands a
-//! structured payload to the layer without serializing it.
+//! What `tracing` fields mean to an audit event: the names with a meaning, the fields kept from
+//! enclosing spans, the sorting of fields into type, context and payload, and the thread-local
+//! slot through which the `audit!` macro hands a structured payload to the layer without it
+//! being a field other layers see.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
@@ -81,11 +82,11 @@ impl SpanContextFields {
     }
 }
 
-/// Collects an event's fields.
+/// An event's fields, sorted into what they become (built on the export thread from what the
+/// layer captured).
 #[derive(Debug, Default)]
 pub(crate) struct EventFields {
     pub(crate) event_type: Option<String>,
-    pub(crate) has_payload: bool,
     pub(crate) id: Option<String>,
     pub(crate) seq: Option<i64>,
     pub(crate) context: Map<String, Value>,
@@ -94,20 +95,14 @@ pub(crate) struct EventFields {
 }
 
 impl EventFields {
-    fn put(&mut self, field: &Field, value: Value) {
-        let name = field.name();
-        match name {
-            names::TYPE => {
-                if let Value::String(s) = value {
-                    self.event_type = Some(s);
-                }
-                return;
+    /// Files a field by its name: the type, a context slot, or a payload key (a later field of
+    /// the same name replaces an earlier one; context slots keep the first).
+    pub(crate) fn put(&mut self, name: &str, value: Value) {
+        if name == names::TYPE {
+            if let Value::String(s) = value {
+                self.event_type = Some(s);
             }
-            names::PAYLOAD => {
-                self.has_payload = value == Value::Bool(true);
-                return;
-            }
-            _ => {}
+            return;
         }
         match slot_of(name) {
             Some(slot) => self.put_slot(slot, value),
@@ -117,7 +112,7 @@ impl EventFields {
         }
     }
 
-    /// Sets a context slot unless the event itself already set it.
+    /// Sets a context slot unless an earlier field already set it.
     pub(crate) fn put_slot(&mut self, slot: Slot, value: Value) {
         match slot {
             Slot::Context(k) => {
@@ -147,60 +142,66 @@ impl EventFields {
     }
 }
 
-impl Visit for EventFields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, Value::String(value.to_owned()));
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, Value::Bool(value));
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, Value::from(value));
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, Value::from(value));
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(
-            field,
-            serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number),
-        );
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.put(field, Value::String(format!("{value:?}")));
-    }
-}
+/// What the `audit!` macro left for the layer: the payload, written as MessagePack into what
+/// becomes the event's capture buffer, or the fact that it could not be written.
+pub(crate) type Stashed = Result<Vec<u8>, super::payload::PayloadError>;
 
 thread_local! {
-    static PAYLOAD: RefCell<Option<Value>> = const { RefCell::new(None) };
+    static PAYLOAD: RefCell<Option<Stashed>> = const { RefCell::new(None) };
+    /// The size of this thread's last capture buffer, to size the next one.
+    static LAST_LEN: Cell<usize> = const { Cell::new(256) };
 }
 
-/// Holds a payload for the event the `audit!` macro is about to emit on this thread; clears
-/// it on drop, so a payload never outlives its event (e.g. when no audit layer is installed).
+/// The thread-local slot through which `audit!` hands a structured payload to the layer.
 #[doc(hidden)]
-#[must_use]
+#[derive(Debug)]
 pub struct PayloadSlot(());
 
 impl PayloadSlot {
-    /// Puts `payload` in this thread's slot.
-    pub fn stash(payload: Value) -> PayloadSlot {
-        PAYLOAD.with(|p| *p.borrow_mut() = Some(payload));
-        PayloadSlot(())
+    /// Serializes `payload` into this thread's slot; returns `true` (the `audit.payload`
+    /// field). Runs only when the event is enabled: `tracing` evaluates field values lazily.
+    pub fn stash<T: serde::Serialize + ?Sized>(payload: &T) -> bool {
+        let mut buf = capture_buffer();
+        let stashed = super::payload::encode(&mut buf, payload).map(|()| buf);
+        let _ = PAYLOAD.try_with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut() {
+                *p = Some(stashed);
+            }
+        });
+        true
+    }
+
+    /// Empties this thread's slot (after the event, whether or not a layer took the payload).
+    pub fn clear() {
+        let _ = PAYLOAD.try_with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut() {
+                p.take();
+            }
+        });
     }
 }
 
-impl Drop for PayloadSlot {
-    fn drop(&mut self) {
-        let _ = PAYLOAD.try_with(|p| p.borrow_mut().take());
-    }
+/// Whether a payload waits in this thread's slot.
+pub(crate) fn payload_waiting() -> bool {
+    PAYLOAD
+        .try_with(|p| p.try_borrow().is_ok_and(|p| p.is_some()))
+        .unwrap_or(false)
 }
 
 /// Takes this thread's stashed payload.
-pub(crate) fn take_payload() -> Option<Value> {
-    PAYLOAD.try_with(|p| p.borrow_mut().take()).ok().flatten()
+pub(crate) fn take_payload() -> Option<Stashed> {
+    PAYLOAD
+        .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.take()))
+        .ok()
+        .flatten()
+}
+
+/// An empty buffer for an event's capture, sized like this thread's last one.
+pub(crate) fn capture_buffer() -> Vec<u8> {
+    Vec::with_capacity(LAST_LEN.try_with(Cell::get).unwrap_or(256))
+}
+
+/// Remembers how big this thread's capture buffers get.
+pub(crate) fn note_capture_len(len: usize) {
+    let _ = LAST_LEN.try_with(|l| l.set(len.next_power_of_two().clamp(128, 16 * 1024)));
 }

@@ -40,9 +40,13 @@
 //! | `event_id`, `seq` | the event id and sequence number (otherwise a unique id and a per-process counter) |
 //! | any other field, and `message` | a key of the payload |
 //!
-//! A structured payload (`payload = serde_json::json!(...)`) travels from the macro to the
-//! layer through a thread-local slot, not through a field, so nested maps and arrays arrive as
-//! OTel maps and arrays without being serialized to a string, and no other layer sees it.
+//! A structured payload (`payload = snapshot`, anything `serde::Serialize`: your own types or a
+//! `serde_json::json!(...)` value) travels from the macro to the layer through a thread-local
+//! slot, not through a field, so no other layer sees it. The emitting thread writes it once as
+//! MessagePack (cheaper than JSON text: no escaping); the export thread reads it back into the
+//! shape `serde_json::to_value` gives, so nested maps and arrays arrive as OTel maps and
+//! arrays, never as a string. A payload whose `Serialize` fails is counted
+//! ([`ExportStats::payload_errors`]) and the event is exported with a `payload_error` key.
 //! When `tracing-opentelemetry` is in use, the active span's trace and span ids are attached
 //! (unless the event carries a platform `tracking_id`).
 //!
@@ -57,7 +61,9 @@
 //! [`AuditGuard`] on drop or [`AuditGuard::shutdown`]. The layer never handles events of its own
 //! exporter (their targets are not the audit target), so there is no feedback loop.
 
+mod capture;
 mod fields;
+mod payload;
 pub mod processor;
 
 use std::borrow::Cow;
@@ -69,7 +75,6 @@ use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
 use opentelemetry::trace::TraceContextExt as _;
 use opentelemetry_sdk::logs::{LogExporter, SdkLoggerProvider};
 use opentelemetry_sdk::Resource;
-use serde_json::{Map, Value};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
@@ -80,10 +85,11 @@ pub use processor::{AuditExportProcessor, ExportStats, FullPolicy, QueueConfig, 
 
 use crate::catalog::{Catalog, CatalogError, CatalogOverride};
 use crate::core::AuditCore;
-use crate::event::{AuditEvent, ParseOptions};
+use crate::event::ParseOptions;
 use crate::otel::{now_unix_nano, sdk::SdkRecord};
 use crate::redact::{Pseudonymizer, RedactionConfig, RedactionConfigErrors, Redactor};
-use fields::{EventFields, SpanContextFields};
+use capture::Capture;
+use fields::SpanContextFields;
 
 /// Timeout of one OTLP export call.
 const EXPORT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -95,8 +101,9 @@ pub const DEFAULT_TARGET: &str = "audit";
 ///
 /// The first argument is a catalog activity type, checked at compile time (a constant of
 /// [`catalog::activity`](crate::catalog::activity)), or `type = "dotted.type"` for a type of
-/// your own. A structured payload, when given, comes next as `payload = <expr>` (anything
-/// `Into<serde_json::Value>`). Then any `tracing` fields (see [the layer docs](crate::layer)).
+/// your own. A structured payload, when given, comes next as `payload = <expr>`: anything
+/// `serde::Serialize` (a `serde_json::Value`, or your own types), taken by reference. Then any
+/// `tracing` fields (see [the layer docs](crate::layer)).
 ///
 /// ```
 /// # use audit_otel::audit;
@@ -107,38 +114,43 @@ pub const DEFAULT_TARGET: &str = "audit";
 #[macro_export]
 macro_rules! audit {
     (type = $ty:expr, payload = $payload:expr $(, $($field:tt)*)?) => {
-        $crate::__audit_emit!($ty, Some($payload) $(, $($field)*)?)
+        $crate::__audit_emit!($ty, payload = $payload $(, $($field)*)?)
     };
     (type = $ty:expr $(, $($field:tt)*)?) => {
-        $crate::__audit_emit!($ty, None::<$crate::__private::Value> $(, $($field)*)?)
+        $crate::__audit_emit!($ty $(, $($field)*)?)
     };
     ($activity:ident, payload = $payload:expr $(, $($field:tt)*)?) => {
-        $crate::__audit_emit!($crate::catalog::activity::$activity, Some($payload) $(, $($field)*)?)
+        $crate::__audit_emit!($crate::catalog::activity::$activity, payload = $payload $(, $($field)*)?)
     };
     ($activity:ident $(, $($field:tt)*)?) => {
-        $crate::__audit_emit!($crate::catalog::activity::$activity, None::<$crate::__private::Value> $(, $($field)*)?)
+        $crate::__audit_emit!($crate::catalog::activity::$activity $(, $($field)*)?)
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __audit_emit {
-    ($ty:expr, $payload:expr $(, $($field:tt)*)?) => {{
-        let __slot = match $payload {
-            ::core::option::Option::Some(p) => ::core::option::Option::Some(
-                $crate::layer::PayloadSlot::stash($crate::__private::Into::<$crate::__private::Value>::into(p)),
-            ),
-            ::core::option::Option::None => ::core::option::Option::None,
-        };
+    // `tracing` evaluates field values only when the event is enabled, so the payload is
+    // serialized (into this thread's slot, for the layer to take) only then.
+    ($ty:expr, payload = $payload:expr $(, $($field:tt)*)?) => {{
         $crate::__private::tracing::event!(
             target: "audit",
             $crate::__private::tracing::Level::INFO,
             audit.type = $ty,
-            audit.payload = __slot.is_some()
+            audit.payload = $crate::layer::PayloadSlot::stash(&$payload)
             $(, $($field)*)?
         );
-        ::core::mem::drop(__slot);
+        $crate::layer::PayloadSlot::clear();
     }};
+    ($ty:expr $(, $($field:tt)*)?) => {
+        $crate::__private::tracing::event!(
+            target: "audit",
+            $crate::__private::tracing::Level::INFO,
+            audit.type = $ty,
+            audit.payload = false
+            $(, $($field)*)?
+        )
+    };
 }
 
 /// A filter for other layers that lets everything through except audit events (whose plain
@@ -306,14 +318,21 @@ impl AuditLayerBuilder {
         let core = Arc::new(AuditCore::new(catalog, redactor, ParseOptions::default()));
         // The worker builds (redacts, maps) what the layer captured.
         let (build_core, build_logger) = (core.clone(), logger.clone());
+        let id_prefix = format!("{:016x}", rand::random::<u64>());
         submitter.bind(
             Arc::new(move |p: processor::Pending| {
+                let (event, payload_failed) = p.capture.into_event(
+                    || format!("{id_prefix}{:016x}", p.seq),
+                    p.seq,
+                    p.observed_unix_nano,
+                );
+                let has_own_trace = event.trace_context().is_some();
                 let mut record = build_logger.create_log_record();
-                build_core.build(p.event, p.observed_unix_nano, &mut SdkRecord(&mut record));
-                if let Some((trace, span, flags)) = p.trace {
+                build_core.build(event, p.observed_unix_nano, &mut SdkRecord(&mut record));
+                if let (Some((trace, span, flags)), false) = (p.trace, has_own_trace) {
                     record.set_trace_context(trace, span, Some(flags));
                 }
-                record
+                (record, payload_failed)
             }),
             opentelemetry::InstrumentationScope::builder("audit-otel").build(),
         );
@@ -321,7 +340,6 @@ impl AuditLayerBuilder {
             core,
             submitter,
             target: self.target,
-            id_prefix: format!("{:016x}", rand::random::<u64>()),
             seq: AtomicI64::new(0),
         });
         Ok((
@@ -341,7 +359,6 @@ struct Inner {
     core: Arc<AuditCore>,
     submitter: processor::Submitter,
     target: Cow<'static, str>,
-    id_prefix: String,
     seq: AtomicI64,
 }
 
@@ -476,71 +493,41 @@ where
         if event.metadata().target() != self.inner.target {
             return;
         }
-        let mut f = EventFields::default();
-        event.record(&mut f);
-        let payload = if f.has_payload {
-            fields::take_payload()
-        } else {
-            None
-        };
+        let mut capture = Capture::new();
+        capture.record_event(event);
         if let Some(scope) = ctx.event_scope(event) {
             for span in scope {
                 if let Some(sf) = span.extensions().get::<SpanContextFields>() {
                     for (slot, v) in &sf.0 {
-                        f.put_slot(*slot, Value::String(v.clone()));
+                        capture.span_field(*slot, v);
                     }
                 }
             }
         }
-        self.emit(f, payload);
+        fields::note_capture_len(capture.len());
+        self.emit(capture);
     }
 }
 
 impl AuditLayer {
-    fn emit(&self, f: EventFields, payload: Option<Value>) {
+    /// Queues a captured event; the export thread builds it.
+    fn emit(&self, capture: Capture) {
         let inner = &*self.inner;
         let now = now_unix_nano();
         let seq = inner.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        let mut context = f.context;
-        if !f.audit_context.is_empty() {
-            context.insert("audit_context".into(), Value::Object(f.audit_context));
-        }
-        let mut body = match payload {
-            Some(Value::Object(m)) => m,
-            Some(Value::Null) | None => Map::new(),
-            Some(other) => Map::from_iter([("value".to_owned(), other)]),
-        };
-        for (k, v) in f.payload {
-            body.entry(k).or_insert(v);
-        }
-        let event = AuditEvent {
-            id: f
-                .id
-                .unwrap_or_else(|| format!("{}{:016x}", inner.id_prefix, seq)),
-            seq: Some(f.seq.unwrap_or(seq)),
-            event_type: f.event_type.unwrap_or_else(|| "audit.event".to_owned()),
-            time_unix_nano: now,
-            context,
-            payload: if body.is_empty() {
-                Value::Null
-            } else {
-                Value::Object(body)
-            },
-            extra: Map::new(),
-        };
-        let trace = if event.trace_context().is_some() {
-            None
-        } else {
-            let cx = opentelemetry::Context::current();
+        // The active span, for events without a trace of their own (the worker drops it when
+        // the event carries a platform `tracking_id`).
+        let trace = opentelemetry::Context::map_current(|cx| {
             let span = cx.span();
             let sc = span.span_context();
             sc.is_valid()
                 .then(|| (sc.trace_id(), sc.span_id(), sc.trace_flags()))
-        };
+        });
         inner
             .submitter
             .submit(processor::Msg::Pending(Box::new(processor::Pending {
-                event,
+                capture,
+                seq,
                 observed_unix_nano: now,
                 trace,
             })));

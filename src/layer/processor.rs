@@ -86,6 +86,7 @@ struct Counters {
     dropped_full: AtomicU64,
     failed: AtomicU64,
     retries: AtomicU64,
+    payload_errors: AtomicU64,
 }
 
 /// A snapshot of the export counters.
@@ -101,14 +102,20 @@ pub struct ExportStats {
     pub failed: u64,
     /// Export attempts that were retried.
     pub retries: u64,
+    /// Events whose structured payload could not be carried (its `Serialize` failed, or it has
+    /// no JSON form, such as a map keyed by maps). They are exported with a `payload_error`
+    /// key in place of the payload.
+    pub payload_errors: u64,
     /// Records waiting in the queue now.
     pub queue_depth: u64,
 }
 
 /// An audit event captured by the layer, built into a record on the worker thread.
 pub(crate) struct Pending {
-    /// The event as captured (not yet redacted).
-    pub event: crate::event::AuditEvent,
+    /// The event as captured (not yet sorted, decoded or redacted).
+    pub capture: super::capture::Capture,
+    /// Its sequence number in this process.
+    pub seq: i64,
     /// When it was observed.
     pub observed_unix_nano: u64,
     /// The active span's context, when the event carries no trace of its own.
@@ -119,8 +126,9 @@ pub(crate) struct Pending {
     )>,
 }
 
-/// Builds a pending event into a record (redaction and mapping happen here).
-pub(crate) type BuildFn = Arc<dyn Fn(Pending) -> SdkLogRecord + Send + Sync>;
+/// Builds a pending event into a record (redaction and mapping happen here); the flag says its
+/// payload could not be carried (see [`ExportStats::payload_errors`]).
+pub(crate) type BuildFn = Arc<dyn Fn(Pending) -> (SdkLogRecord, bool) + Send + Sync>;
 
 pub(crate) enum Msg {
     Record(Box<(SdkLogRecord, InstrumentationScope)>),
@@ -219,6 +227,7 @@ fn snapshot(c: &Counters, tx: &Sender<Msg>) -> ExportStats {
         dropped_full: c.dropped_full.load(Ordering::Relaxed),
         failed: c.failed.load(Ordering::Relaxed),
         retries: c.retries.load(Ordering::Relaxed),
+        payload_errors: c.payload_errors.load(Ordering::Relaxed),
         queue_depth: tx.len() as u64,
     }
 }
@@ -392,7 +401,13 @@ impl<E: LogExporter> Worker<E> {
                 let item = match self.rx.try_recv() {
                     Ok(Msg::Record(r)) => Some(*r),
                     Ok(Msg::Pending(p)) => match &build {
-                        Some((f, scope)) => Some((f(*p), scope.clone())),
+                        Some((f, scope)) => {
+                            let (record, payload_failed) = f(*p);
+                            if payload_failed {
+                                self.counters.payload_errors.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Some((record, scope.clone()))
+                        }
                         None => {
                             // Not reachable: the layer binds before it emits.
                             self.counters.failed.fetch_add(1, Ordering::Relaxed);

@@ -1,0 +1,231 @@
+//! What the emitting thread keeps of an audit event, and how the export thread turns it into an
+//! [`AuditEvent`].
+//!
+//! Capturing is the only work an `audit!` call pays for beyond `tracing`'s dispatch, so it is
+//! kept flat: the text of every field and the payload (MessagePack, see [`super::payload`]) go
+//! into one buffer, and each field is a name and a range of it. Sorting fields into context and
+//! payload, decoding the payload, ids and JSON maps all happen on the export thread.
+
+use std::io::Write as _;
+use std::ops::Range;
+
+use serde_json::{Map, Value};
+use tracing::field::{Field, Visit};
+
+use super::fields::{self, names, EventFields, Slot};
+use super::payload::{self, PayloadError};
+use crate::event::AuditEvent;
+
+/// A field's value as captured.
+#[derive(Debug, Clone, PartialEq)]
+enum Captured {
+    /// Text at this range of the buffer.
+    Text(Range<u32>),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
+}
+
+/// Where a captured field goes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Key {
+    /// An event field, by its `tracing` name.
+    Name(&'static str),
+    /// A context field of an enclosing span.
+    Span(Slot),
+}
+
+/// The payload part of a capture.
+#[derive(Debug)]
+enum Payload {
+    None,
+    /// MessagePack at the start of the buffer, this long.
+    Encoded(u32),
+    Failed(PayloadError),
+}
+
+/// An audit event as the emitting thread captured it: not yet sorted, decoded or redacted.
+#[derive(Debug)]
+pub(crate) struct Capture {
+    buf: Vec<u8>,
+    payload: Payload,
+    fields: Vec<(Key, Captured)>,
+    wants_payload: bool,
+}
+
+impl Capture {
+    /// Starts a capture with the payload `audit!` stashed, if the event says it has one.
+    pub(crate) fn new() -> Capture {
+        Capture {
+            buf: Vec::new(),
+            payload: Payload::None,
+            fields: Vec::with_capacity(8),
+            wants_payload: false,
+        }
+    }
+
+    /// Records the event's fields; takes the stashed payload when the event has one.
+    pub(crate) fn record_event(&mut self, event: &tracing::Event<'_>) {
+        if fields::payload_waiting() {
+            // The payload's buffer becomes the capture's; the text recorded before it is
+            // taken (the type) needs only a little room until then.
+            self.buf = Vec::with_capacity(64);
+        }
+        event.record(self);
+        let stashed = if self.wants_payload {
+            fields::take_payload()
+        } else {
+            None
+        };
+        // The payload comes first in the buffer: it was written before the event was
+        // dispatched. Field text recorded so far moves behind it.
+        match stashed {
+            Some(Ok(mut encoded)) => {
+                let shift = encoded.len() as u32;
+                encoded.extend_from_slice(&self.buf);
+                for (_, v) in &mut self.fields {
+                    if let Captured::Text(r) = v {
+                        *r = r.start + shift..r.end + shift;
+                    }
+                }
+                self.buf = encoded;
+                self.payload = Payload::Encoded(shift);
+            }
+            Some(Err(e)) => self.payload = Payload::Failed(e),
+            None => {}
+        }
+    }
+
+    /// Adds a context field of an enclosing span (the event's own fields come first and win).
+    pub(crate) fn span_field(&mut self, slot: Slot, value: &str) {
+        let text = self.text(value);
+        self.fields.push((Key::Span(slot), text));
+    }
+
+    /// Bytes held, to size the next capture on this thread.
+    pub(crate) fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    fn text(&mut self, value: &str) -> Captured {
+        if self.buf.capacity() == 0 {
+            self.buf = fields::capture_buffer();
+        }
+        let start = self.buf.len() as u32;
+        self.buf.extend_from_slice(value.as_bytes());
+        Captured::Text(start..self.buf.len() as u32)
+    }
+
+    fn put(&mut self, field: &Field, value: Captured) {
+        self.fields.push((Key::Name(field.name()), value));
+    }
+
+    /// Sorts, decodes and assembles the event (on the export thread). `id` and `seq` are used
+    /// when the event names none; `time_unix_nano` is when it was emitted. The flag says the
+    /// payload could not be written or read back: the event then carries a `payload_error`
+    /// key instead of it.
+    pub(crate) fn into_event(
+        self,
+        id: impl FnOnce() -> String,
+        seq: i64,
+        time_unix_nano: u64,
+    ) -> (AuditEvent, bool) {
+        let mut f = EventFields::default();
+        let payload_end = match self.payload {
+            Payload::Encoded(n) => n as usize,
+            _ => 0,
+        };
+        for (key, captured) in self.fields {
+            let value = match captured {
+                // Always valid: the text was copied from a `&str` or written by `Debug`.
+                Captured::Text(r) => Value::String(
+                    std::str::from_utf8(&self.buf[r.start as usize..r.end as usize])
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
+                Captured::I64(v) => Value::from(v),
+                Captured::U64(v) => Value::from(v),
+                Captured::F64(v) => {
+                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+                }
+                Captured::Bool(v) => Value::Bool(v),
+            };
+            match key {
+                Key::Name(name) => f.put(name, value),
+                Key::Span(slot) => f.put_slot(slot, value),
+            }
+        }
+        let payload = match self.payload {
+            Payload::None => Ok(None),
+            Payload::Encoded(_) => payload::decode(&self.buf[..payload_end]).map(Some),
+            Payload::Failed(e) => Err(e),
+        };
+        let payload_failed = payload.is_err();
+        let mut body = match payload {
+            Ok(Some(Value::Object(m))) => m,
+            Ok(Some(Value::Null) | None) => Map::new(),
+            Ok(Some(other)) => Map::from_iter([("value".to_owned(), other)]),
+            Err(e) => Map::from_iter([("payload_error".to_owned(), Value::String(e.to_string()))]),
+        };
+        for (k, v) in f.payload {
+            body.entry(k).or_insert(v);
+        }
+        let mut context = f.context;
+        if !f.audit_context.is_empty() {
+            context.insert("audit_context".into(), Value::Object(f.audit_context));
+        }
+        let event = AuditEvent {
+            id: f.id.unwrap_or_else(id),
+            seq: Some(f.seq.unwrap_or(seq)),
+            event_type: f.event_type.unwrap_or_else(|| "audit.event".to_owned()),
+            time_unix_nano,
+            context,
+            payload: if body.is_empty() {
+                Value::Null
+            } else {
+                Value::Object(body)
+            },
+            extra: Map::new(),
+        };
+        (event, payload_failed)
+    }
+}
+
+impl Visit for Capture {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        let text = self.text(value);
+        self.put(field, text);
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        if field.name() == names::PAYLOAD {
+            self.wants_payload = value;
+            return;
+        }
+        self.put(field, Captured::Bool(value));
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.put(field, Captured::I64(value));
+    }
+
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.put(field, Captured::U64(value));
+    }
+
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        self.put(field, Captured::F64(value));
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if self.buf.capacity() == 0 {
+            self.buf = fields::capture_buffer();
+        }
+        let start = self.buf.len() as u32;
+        // Writing to a Vec cannot fail; a `Debug` impl that errs leaves what it wrote.
+        let _ = write!(self.buf, "{value:?}");
+        let end = self.buf.len() as u32;
+        self.put(field, Captured::Text(start..end));
+    }
+}
