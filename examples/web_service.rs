@@ -23,6 +23,7 @@ use axum::extract::{ConnectInfo, Path};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, post};
 use axum::{Json, Router};
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue};
 use serde_json::{json, Value};
 use tracing::Instrument;
 use tracing_subscriber::prelude::*;
@@ -35,6 +36,45 @@ fn client_of(headers: &HeaderMap) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("web")
         .to_owned()
+}
+
+/// What the login handlers put in their audit payloads: any `serde::Serialize` type works, and
+/// nested structs, enums and lists arrive as OTel maps and arrays.
+#[derive(serde::Serialize)]
+struct LoginPayload<'a> {
+    user: UserSnapshot<'a>,
+    #[serde(flatten)]
+    outcome: LoginOutcome,
+}
+
+#[derive(serde::Serialize)]
+struct UserSnapshot<'a> {
+    id: &'a str,
+    standard_attributes: StandardAttributes<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct StandardAttributes<'a> {
+    email: &'a str,
+}
+
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum LoginOutcome {
+    Session {
+        session: Session,
+    },
+    Failed {
+        authentication_stage: &'static str,
+        authenticator_type: &'static str,
+    },
+}
+
+#[derive(serde::Serialize)]
+struct Session {
+    id: &'static str,
+    r#type: &'static str,
+    amr: Vec<&'static str>,
 }
 
 async fn login(
@@ -52,19 +92,34 @@ async fn login(
     let span =
         tracing::info_span!("login", request_id = %uuid_like(), client_id = %client_of(&headers));
     async move {
-        let user = json!({"id": USER_ID, "standard_attributes": {"email": email}});
+        let user = UserSnapshot {
+            id: USER_ID,
+            standard_attributes: StandardAttributes { email: &email },
+        };
         if ok {
+            let session = Session {
+                id: "s-1",
+                r#type: "idp",
+                amr: vec!["pwd"],
+            };
             audit!(USER_AUTHENTICATED,
-                payload = json!({"user": user, "session": {"id": "s-1", "type": "idp", "amr": ["pwd"]}}),
+                payload = LoginPayload { user, outcome: LoginOutcome::Session { session } },
                 user_id = USER_ID, ip = %peer.ip(), user_agent = ua.as_str());
             tracing::info!("Login succeeded.");
             (StatusCode::OK, Json(json!({"session": "s-1"})))
         } else {
+            let outcome = LoginOutcome::Failed {
+                authentication_stage: "primary",
+                authenticator_type: "password",
+            };
             audit!(AUTHENTICATION_PRIMARY_PASSWORD_FAILED,
-                payload = json!({"user": user, "authentication_stage": "primary", "authenticator_type": "password"}),
+                payload = LoginPayload { user, outcome },
                 user_id = USER_ID, ip = %peer.ip(), user_agent = ua.as_str());
             tracing::info!("Login failed.");
-            (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid credentials"})))
+            (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({"error": "invalid credentials"})),
+            )
         }
     }
     .instrument(span)
@@ -215,6 +270,25 @@ async fn main() {
             !text.contains("on the phone"),
             "the free-text reason was masked"
         );
+        // The typed login payload arrived structured: `session.amr` is an OTel array.
+        let login = rx
+            .records()
+            .into_iter()
+            .find(|r| r.record.event_name == "user.authenticated")
+            .expect("the login record");
+        let amr = login
+            .record
+            .body
+            .as_ref()
+            .and_then(|b| entry(b, "session"))
+            .and_then(|s| entry(s, "amr"));
+        assert!(
+            matches!(
+                amr.and_then(|a| a.value.as_ref()),
+                Some(any_value::Value::ArrayValue(a)) if a.values.len() == 1
+            ),
+            "session.amr arrived as an array: {amr:?}"
+        );
         println!("demo: {} records delivered, {stats:?}", rx.record_count());
         server.abort();
     } else {
@@ -223,5 +297,17 @@ async fn main() {
         tokio::task::spawn_blocking(move || drop(guard))
             .await
             .expect("flush");
+    }
+}
+
+/// The value under `key` of an OTel map.
+fn entry<'a>(v: &'a AnyValue, key: &str) -> Option<&'a AnyValue> {
+    match v.value.as_ref()? {
+        any_value::Value::KvlistValue(kv) => kv
+            .values
+            .iter()
+            .find(|e| e.key == key)
+            .and_then(|e| e.value.as_ref()),
+        _ => None,
     }
 }

@@ -592,3 +592,63 @@ fn a_payload_is_serialized_once_and_only_when_the_event_is_enabled() {
         json!({"value": "x"})
     );
 }
+
+#[test]
+fn every_audit_layer_sees_the_payload() {
+    let (first, second) = (Keep::default(), Keep::default());
+    let (layer1, guard1) = AuditLayer::builder()
+        .exporter(first.clone())
+        .build()
+        .unwrap();
+    let (layer2, guard2) = AuditLayer::builder()
+        .exporter(second.clone())
+        .build()
+        .unwrap();
+    let subscriber = tracing_subscriber::registry().with(layer1).with(layer2);
+    tracing::subscriber::with_default(subscriber, || {
+        audit!(type = "acme.invoice.exported", payload = json!({"invoice": "INV-7"}));
+    });
+    guard1.flush().unwrap();
+    guard2.flush().unwrap();
+    for exporter in [first, second] {
+        let logs = exporter.get_emitted_logs().unwrap();
+        assert_eq!(
+            to_json(logs[0].record.body().unwrap()),
+            json!({"invoice": "INV-7"})
+        );
+    }
+    assert_eq!(
+        guard1.stats().payload_errors + guard2.stats().payload_errors,
+        0
+    );
+}
+
+/// A payload whose serialization emits an audit event of its own.
+struct EmitsWhileSerializing;
+
+impl serde::Serialize for EmitsWhileSerializing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        audit!(type = "acme.inner", payload = json!({"inner": true}));
+        s.serialize_str("outer")
+    }
+}
+
+#[test]
+fn an_audit_event_emitted_while_a_payload_serializes_keeps_both_payloads() {
+    let exporter = Keep::default();
+    let (layer, guard) = AuditLayer::builder()
+        .exporter(exporter.clone())
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        audit!(type = "acme.outer", payload = EmitsWhileSerializing);
+    });
+    guard.flush().unwrap();
+    let bodies: Vec<Value> = exporter
+        .get_emitted_logs()
+        .unwrap()
+        .iter()
+        .map(|l| to_json(l.record.body().unwrap()))
+        .collect();
+    assert_eq!(bodies, [json!({"inner": true}), json!({"value": "outer"})]);
+}

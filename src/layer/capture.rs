@@ -2,8 +2,8 @@
 //! [`AuditEvent`].
 //!
 //! Capturing is the only work an `audit!` call pays for beyond `tracing`'s dispatch, so it is
-//! kept flat: the text of every field and the payload (MessagePack, see [`super::payload`]) go
-//! into one buffer, and each field is a name and a range of it. Sorting fields into context and
+//! kept flat: the text of every field and a copy of the payload (MessagePack, see
+//! [`super::payload`]) go into one buffer, and each field is a name and a range of it. Sorting fields into context and
 //! payload, decoding the payload, ids and JSON maps all happen on the export thread.
 
 use std::io::Write as _;
@@ -40,8 +40,8 @@ enum Key {
 #[derive(Debug)]
 enum Payload {
     None,
-    /// MessagePack at the start of the buffer, this long.
-    Encoded(u32),
+    /// MessagePack at this range of the buffer.
+    Encoded(Range<u32>),
     Failed(PayloadError),
 }
 
@@ -55,7 +55,7 @@ pub(crate) struct Capture {
 }
 
 impl Capture {
-    /// Starts a capture with the payload `audit!` stashed, if the event says it has one.
+    /// An empty capture (its buffer is allocated with the first text).
     pub(crate) fn new() -> Capture {
         Capture {
             buf: Vec::new(),
@@ -65,35 +65,15 @@ impl Capture {
         }
     }
 
-    /// Records the event's fields; takes the stashed payload when the event has one.
+    /// Records the event's fields, and copies the payload `audit!` stashed when the event says
+    /// it has one.
     pub(crate) fn record_event(&mut self, event: &tracing::Event<'_>) {
-        if fields::payload_waiting() {
-            // The payload's buffer becomes the capture's; the text recorded before it is
-            // taken (the type) needs only a little room until then.
-            self.buf = Vec::with_capacity(64);
-        }
         event.record(self);
-        let stashed = if self.wants_payload {
-            fields::take_payload()
-        } else {
-            None
-        };
-        // The payload comes first in the buffer: it was written before the event was
-        // dispatched. Field text recorded so far moves behind it.
-        match stashed {
-            Some(Ok(mut encoded)) => {
-                let shift = encoded.len() as u32;
-                encoded.extend_from_slice(&self.buf);
-                for (_, v) in &mut self.fields {
-                    if let Captured::Text(r) = v {
-                        *r = r.start + shift..r.end + shift;
-                    }
-                }
-                self.buf = encoded;
-                self.payload = Payload::Encoded(shift);
-            }
-            Some(Err(e)) => self.payload = Payload::Failed(e),
-            None => {}
+        if self.wants_payload {
+            self.payload = match fields::copy_payload(&mut self.buf) {
+                Ok(range) => Payload::Encoded(range),
+                Err(e) => Payload::Failed(e),
+            };
         }
     }
 
@@ -132,10 +112,6 @@ impl Capture {
         time_unix_nano: u64,
     ) -> (AuditEvent, bool) {
         let mut f = EventFields::default();
-        let payload_end = match self.payload {
-            Payload::Encoded(n) => n as usize,
-            _ => 0,
-        };
         for (key, captured) in self.fields {
             let value = match captured {
                 // Always valid: the text was copied from a `&str` or written by `Debug`.
@@ -158,7 +134,9 @@ impl Capture {
         }
         let payload = match self.payload {
             Payload::None => Ok(None),
-            Payload::Encoded(_) => payload::decode(&self.buf[..payload_end]).map(Some),
+            Payload::Encoded(r) => {
+                payload::decode(&self.buf[r.start as usize..r.end as usize]).map(Some)
+            }
             Payload::Failed(e) => Err(e),
         };
         let payload_failed = payload.is_err();

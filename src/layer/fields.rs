@@ -4,10 +4,12 @@
 //! being a field other layers see.
 
 use std::cell::{Cell, RefCell};
+use std::ops::Range;
 
 use serde_json::{Map, Value};
 use tracing::field::{Field, Visit};
 
+use super::payload::PayloadError;
 /// Field names with a meaning; everything else goes into the payload.
 pub(crate) mod names {
     pub(crate) const TYPE: &str = "audit.type";
@@ -142,12 +144,19 @@ impl EventFields {
     }
 }
 
-/// What the `audit!` macro left for the layer: the payload, written as MessagePack into what
-/// becomes the event's capture buffer, or the fact that it could not be written.
-pub(crate) type Stashed = Result<Vec<u8>, super::payload::PayloadError>;
+/// What the `audit!` macro left for the layers: the payload written as MessagePack, or why it
+/// could not be. The buffer is reused from event to event on each thread.
+#[derive(Debug, Default)]
+struct Stash {
+    bytes: Vec<u8>,
+    state: Option<Result<(), PayloadError>>,
+}
+
+/// A stash larger than this is not kept for reuse once its event is done.
+const STASH_KEEP: usize = 64 * 1024;
 
 thread_local! {
-    static PAYLOAD: RefCell<Option<Stashed>> = const { RefCell::new(None) };
+    static PAYLOAD: RefCell<Stash> = RefCell::new(Stash::default());
     /// The size of this thread's last capture buffer, to size the next one.
     static LAST_LEN: Cell<usize> = const { Cell::new(256) };
 }
@@ -161,11 +170,19 @@ impl PayloadSlot {
     /// Serializes `payload` into this thread's slot; returns `true` (the `audit.payload`
     /// field). Runs only when the event is enabled: `tracing` evaluates field values lazily.
     pub fn stash<T: serde::Serialize + ?Sized>(payload: &T) -> bool {
-        let mut buf = capture_buffer();
-        let stashed = super::payload::encode(&mut buf, payload).map(|()| buf);
+        // The buffer is taken out while the payload serializes, so a `Serialize` impl that
+        // itself emits an audit event finds the slot free.
+        let mut bytes = PAYLOAD
+            .try_with(|p| p.try_borrow_mut().map(|mut p| std::mem::take(&mut p.bytes)))
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        bytes.clear();
+        let state = super::payload::encode(&mut bytes, payload);
         let _ = PAYLOAD.try_with(|p| {
             if let Ok(mut p) = p.try_borrow_mut() {
-                *p = Some(stashed);
+                p.bytes = bytes;
+                p.state = Some(state);
             }
         });
         true
@@ -175,25 +192,35 @@ impl PayloadSlot {
     pub fn clear() {
         let _ = PAYLOAD.try_with(|p| {
             if let Ok(mut p) = p.try_borrow_mut() {
-                p.take();
+                p.state = None;
+                if p.bytes.capacity() > STASH_KEEP {
+                    p.bytes = Vec::new();
+                }
             }
         });
     }
 }
 
-/// Whether a payload waits in this thread's slot.
-pub(crate) fn payload_waiting() -> bool {
+/// Appends this thread's stashed payload to `buf`; returns where it is, or why there is none.
+/// The stash stays for any other audit layer; the macro clears it after the event.
+pub(crate) fn copy_payload(buf: &mut Vec<u8>) -> Result<Range<u32>, PayloadError> {
     PAYLOAD
-        .try_with(|p| p.try_borrow().is_ok_and(|p| p.is_some()))
-        .unwrap_or(false)
-}
-
-/// Takes this thread's stashed payload.
-pub(crate) fn take_payload() -> Option<Stashed> {
-    PAYLOAD
-        .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.take()))
-        .ok()
-        .flatten()
+        .try_with(|p| {
+            let p = p.try_borrow().map_err(|_| PayloadError::Missing)?;
+            match &p.state {
+                Some(Ok(())) => {
+                    if buf.capacity() == 0 {
+                        *buf = capture_buffer();
+                    }
+                    let start = buf.len() as u32;
+                    buf.extend_from_slice(&p.bytes);
+                    Ok(start..buf.len() as u32)
+                }
+                Some(Err(e)) => Err(*e),
+                None => Err(PayloadError::Missing),
+            }
+        })
+        .unwrap_or(Err(PayloadError::Missing))
 }
 
 /// An empty buffer for an event's capture, sized like this thread's last one.

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
 /// Why a payload could not be written or read back. Says which, never what the payload held.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum PayloadError {
     /// The value's `Serialize` implementation failed.
     #[error("the payload could not be serialized")]
@@ -23,6 +23,9 @@ pub(crate) enum PayloadError {
     /// The bytes could not be read back as JSON (e.g. a map key that is itself a map).
     #[error("the payload has no JSON form")]
     Decode,
+    /// The event said it had a payload, but none was waiting for it (its thread was exiting).
+    #[error("the payload did not reach the layer")]
+    Missing,
 }
 
 /// Appends `value` to `buf` as MessagePack (structs as maps, human-readable form).
