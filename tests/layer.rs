@@ -628,20 +628,54 @@ struct EmitsWhileSerializing;
 
 impl serde::Serialize for EmitsWhileSerializing {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        audit!(type = "acme.inner", payload = json!({"inner": true}));
+        audit!(type = "acme.inner", payload = json!({"from": "serialize"}));
         s.serialize_str("outer")
     }
 }
 
+/// A field whose `Debug` emits an audit event of its own (while the outer one is recorded).
+struct EmitsWhileFormatted;
+
+impl std::fmt::Debug for EmitsWhileFormatted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        audit!(type = "acme.inner", payload = json!({"from": "debug"}));
+        f.write_str("formatted")
+    }
+}
+
+/// A field value computed by a function that emits an audit event of its own.
+fn emits_while_evaluated() -> &'static str {
+    audit!(type = "acme.inner", payload = json!({"from": "field"}));
+    "evaluated"
+}
+
+/// Emits an audit event from inside another layer's `on_event`.
+struct EmitsFromALayer;
+
+impl<S: tracing::Subscriber> Layer<S> for EmitsFromALayer {
+    fn on_event(&self, e: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        if e.metadata().target() == "audit" && e.metadata().fields().field("outer").is_some() {
+            audit!(type = "acme.inner", payload = json!({"from": "layer"}));
+        }
+    }
+}
+
 #[test]
-fn an_audit_event_emitted_while_a_payload_serializes_keeps_both_payloads() {
+fn audit_events_emitted_while_another_is_built_keep_both_payloads() {
     let exporter = Keep::default();
     let (layer, guard) = AuditLayer::builder()
         .exporter(exporter.clone())
         .build()
         .unwrap();
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    // The other layer runs before ours, so the outer event's payload must outlive the inner one.
+    let subscriber = tracing_subscriber::registry()
+        .with(EmitsFromALayer)
+        .with(layer);
+    tracing::subscriber::with_default(subscriber, || {
         audit!(type = "acme.outer", payload = EmitsWhileSerializing);
+        audit!(type = "acme.outer", payload = json!({"n": 2}), kind = emits_while_evaluated());
+        audit!(type = "acme.outer", payload = json!({"n": 3}), kind = ?EmitsWhileFormatted);
+        audit!(type = "acme.outer", payload = json!({"n": 4}), outer = true);
     });
     guard.flush().unwrap();
     let bodies: Vec<Value> = exporter
@@ -650,5 +684,42 @@ fn an_audit_event_emitted_while_a_payload_serializes_keeps_both_payloads() {
         .iter()
         .map(|l| to_json(l.record.body().unwrap()))
         .collect();
-    assert_eq!(bodies, [json!({"inner": true}), json!({"value": "outer"})]);
+    // Events emitted *during* a dispatch (from a field's `Debug`, from another layer) never
+    // reach a subscriber: `tracing` itself sends them nowhere, to prevent loops. What matters
+    // here is that the outer events keep their payloads.
+    assert_eq!(
+        bodies,
+        [
+            json!({"from": "serialize"}),
+            json!({"value": "outer"}),
+            json!({"from": "field"}),
+            json!({"n": 2, "kind": "evaluated"}),
+            json!({"n": 3, "kind": "formatted"}),
+            json!({"n": 4, "outer": true}),
+        ]
+    );
+    assert_eq!(guard.stats().payload_errors, 0);
+}
+
+#[test]
+fn a_hand_written_audit_payload_field_is_counted_not_matched_to_a_stash() {
+    let exporter = Keep::default();
+    let (layer, guard) = AuditLayer::builder()
+        .exporter(exporter.clone())
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+        tracing::event!(target: "audit", tracing::Level::INFO, audit.type = "acme.raw", audit.payload = true, user_id = "u-1");
+        tracing::event!(target: "audit", tracing::Level::INFO, audit.type = "acme.raw", audit.payload = 1u64, user_id = "u-1");
+    });
+    guard.flush().unwrap();
+    let logs = exporter.get_emitted_logs().unwrap();
+    assert_eq!(logs.len(), 2);
+    for log in &logs {
+        assert_eq!(
+            to_json(log.record.body().unwrap()),
+            json!({"payload_error": "the payload did not reach the layer"})
+        );
+    }
+    assert_eq!(guard.stats().payload_errors, 2);
 }

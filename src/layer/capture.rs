@@ -6,7 +6,7 @@
 //! [`super::payload`]) go into one buffer, and each field is a name and a range of it. Sorting fields into context and
 //! payload, decoding the payload, ids and JSON maps all happen on the export thread.
 
-use std::io::Write as _;
+use std::fmt;
 use std::ops::Range;
 
 use serde_json::{Map, Value};
@@ -20,7 +20,7 @@ use crate::event::AuditEvent;
 #[derive(Debug, Clone, PartialEq)]
 enum Captured {
     /// Text at this range of the buffer.
-    Text(Range<u32>),
+    Text(Range<usize>),
     I64(i64),
     U64(u64),
     F64(f64),
@@ -41,17 +41,29 @@ enum Key {
 enum Payload {
     None,
     /// MessagePack at this range of the buffer.
-    Encoded(Range<u32>),
+    Encoded(Range<usize>),
     Failed(PayloadError),
 }
 
 /// An audit event as the emitting thread captured it: not yet sorted, decoded or redacted.
-#[derive(Debug)]
 pub(crate) struct Capture {
     buf: Vec<u8>,
     payload: Payload,
     fields: Vec<(Key, Captured)>,
-    wants_payload: bool,
+    /// The `audit.payload` field: `Some(handle)` of a stashed payload, `Some(0)` for one that
+    /// should be there but is not.
+    payload_id: Option<u64>,
+}
+
+/// Field names and sizes only: the buffer holds unredacted values.
+impl fmt::Debug for Capture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Capture")
+            .field("bytes", &self.buf.len())
+            .field("payload", &self.payload)
+            .field("fields", &self.fields)
+            .finish()
+    }
 }
 
 impl Capture {
@@ -61,7 +73,7 @@ impl Capture {
             buf: Vec::new(),
             payload: Payload::None,
             fields: Vec::with_capacity(8),
-            wants_payload: false,
+            payload_id: None,
         }
     }
 
@@ -69,8 +81,8 @@ impl Capture {
     /// it has one.
     pub(crate) fn record_event(&mut self, event: &tracing::Event<'_>) {
         event.record(self);
-        if self.wants_payload {
-            self.payload = match fields::copy_payload(&mut self.buf) {
+        if let Some(id) = self.payload_id {
+            self.payload = match fields::copy_payload(id, &mut self.buf) {
                 Ok(range) => Payload::Encoded(range),
                 Err(e) => Payload::Failed(e),
             };
@@ -92,9 +104,9 @@ impl Capture {
         if self.buf.capacity() == 0 {
             self.buf = fields::capture_buffer();
         }
-        let start = self.buf.len() as u32;
+        let start = self.buf.len();
         self.buf.extend_from_slice(value.as_bytes());
-        Captured::Text(start..self.buf.len() as u32)
+        Captured::Text(start..self.buf.len())
     }
 
     fn put(&mut self, field: &Field, value: Captured) {
@@ -116,9 +128,7 @@ impl Capture {
             let value = match captured {
                 // Always valid: the text was copied from a `&str` or written by `Debug`.
                 Captured::Text(r) => Value::String(
-                    std::str::from_utf8(&self.buf[r.start as usize..r.end as usize])
-                        .unwrap_or_default()
-                        .to_owned(),
+                    String::from_utf8_lossy(self.buf.get(r).unwrap_or_default()).into_owned(),
                 ),
                 Captured::I64(v) => Value::from(v),
                 Captured::U64(v) => Value::from(v),
@@ -134,9 +144,11 @@ impl Capture {
         }
         let payload = match self.payload {
             Payload::None => Ok(None),
-            Payload::Encoded(r) => {
-                payload::decode(&self.buf[r.start as usize..r.end as usize]).map(Some)
-            }
+            Payload::Encoded(r) => self
+                .buf
+                .get(r)
+                .map_or(Err(PayloadError::Missing), payload::decode)
+                .map(Some),
             Payload::Failed(e) => Err(e),
         };
         let payload_failed = payload.is_err();
@@ -178,7 +190,8 @@ impl Visit for Capture {
 
     fn record_bool(&mut self, field: &Field, value: bool) {
         if field.name() == names::PAYLOAD {
-            self.wants_payload = value;
+            // `audit!` writes `false` when there is no payload; `true` is not its doing.
+            self.payload_id = value.then_some(0);
             return;
         }
         self.put(field, Captured::Bool(value));
@@ -189,6 +202,10 @@ impl Visit for Capture {
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() == names::PAYLOAD {
+            self.payload_id = Some(value);
+            return;
+        }
         self.put(field, Captured::U64(value));
     }
 
@@ -200,10 +217,21 @@ impl Visit for Capture {
         if self.buf.capacity() == 0 {
             self.buf = fields::capture_buffer();
         }
-        let start = self.buf.len() as u32;
-        // Writing to a Vec cannot fail; a `Debug` impl that errs leaves what it wrote.
-        let _ = write!(self.buf, "{value:?}");
-        let end = self.buf.len() as u32;
+        let start = self.buf.len();
+        // A `Debug` impl that errs leaves what it wrote (formatting into a `Vec` cannot fail
+        // otherwise).
+        let _ = fmt::write(&mut Utf8Buf(&mut self.buf), format_args!("{value:?}"));
+        let end = self.buf.len();
         self.put(field, Captured::Text(start..end));
+    }
+}
+
+/// Formats into the capture buffer.
+struct Utf8Buf<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for Utf8Buf<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
     }
 }

@@ -144,81 +144,120 @@ impl EventFields {
     }
 }
 
-/// What the `audit!` macro left for the layers: the payload written as MessagePack, or why it
-/// could not be. The buffer is reused from event to event on each thread.
-#[derive(Debug, Default)]
-struct Stash {
+/// A payload an `audit!` call stashed for the layers: written as MessagePack, or why it could
+/// not be.
+struct Stashed {
+    id: u64,
     bytes: Vec<u8>,
-    state: Option<Result<(), PayloadError>>,
+    state: Result<(), PayloadError>,
 }
 
-/// A stash larger than this is not kept for reuse once its event is done.
+/// This thread's stashed payloads, innermost last. Usually at most one; more while an `audit!`
+/// runs inside another one's field expressions, `Serialize` or dispatch.
+#[derive(Default)]
+struct Stashes {
+    live: Vec<Stashed>,
+    /// Buffers of finished events, kept for reuse.
+    spare: Vec<Vec<u8>>,
+    last_id: u64,
+}
+
+/// Buffers larger than this, or more of them than [`SPARE_KEEP`], are freed, not kept.
 const STASH_KEEP: usize = 64 * 1024;
+const SPARE_KEEP: usize = 4;
 
 thread_local! {
-    static PAYLOAD: RefCell<Stash> = RefCell::new(Stash::default());
+    static STASHES: RefCell<Stashes> = RefCell::new(Stashes::default());
     /// The size of this thread's last capture buffer, to size the next one.
     static LAST_LEN: Cell<usize> = const { Cell::new(256) };
 }
 
-/// The thread-local slot through which `audit!` hands a structured payload to the layer.
+/// How `audit!` hands a structured payload to the layers without making it a field other
+/// layers see: it is stashed in a thread-local list for the duration of the event.
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct PayloadSlot(());
 
+/// Ends the stashes of one `audit!` call (and any an unwinding panic left behind) when dropped.
+#[doc(hidden)]
+#[derive(Debug)]
+#[must_use]
+pub struct PayloadScope {
+    depth: usize,
+}
+
 impl PayloadSlot {
-    /// Serializes `payload` into this thread's slot; returns `true` (the `audit.payload`
-    /// field). Runs only when the event is enabled: `tracing` evaluates field values lazily.
-    pub fn stash<T: serde::Serialize + ?Sized>(payload: &T) -> bool {
-        // The buffer is taken out while the payload serializes, so a `Serialize` impl that
-        // itself emits an audit event finds the slot free.
-        let mut bytes = PAYLOAD
-            .try_with(|p| p.try_borrow_mut().map(|mut p| std::mem::take(&mut p.bytes)))
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default();
-        bytes.clear();
-        let state = super::payload::encode(&mut bytes, payload);
-        let _ = PAYLOAD.try_with(|p| {
-            if let Ok(mut p) = p.try_borrow_mut() {
-                p.bytes = bytes;
-                p.state = Some(state);
-            }
-        });
-        true
+    /// Opens a scope for one `audit!` call's payload.
+    pub fn scope() -> PayloadScope {
+        let depth = STASHES
+            .try_with(|s| s.try_borrow().map_or(0, |s| s.live.len()))
+            .unwrap_or(0);
+        PayloadScope { depth }
     }
 
-    /// Empties this thread's slot (after the event, whether or not a layer took the payload).
-    pub fn clear() {
-        let _ = PAYLOAD.try_with(|p| {
-            if let Ok(mut p) = p.try_borrow_mut() {
-                p.state = None;
-                if p.bytes.capacity() > STASH_KEEP {
-                    p.bytes = Vec::new();
+    /// Serializes `payload` into this thread's stash; returns its handle, the `audit.payload`
+    /// field (0 when the thread can no longer stash). Runs only when the event is enabled:
+    /// `tracing` evaluates field values lazily.
+    pub fn stash<T: serde::Serialize + ?Sized>(payload: &T) -> u64 {
+        // No borrow is held while the payload serializes: its `Serialize` may emit audit
+        // events of its own.
+        let mut bytes = STASHES
+            .try_with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.spare.pop()))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let state = super::payload::encode(&mut bytes, payload);
+        STASHES
+            .try_with(|s| {
+                let mut s = s.try_borrow_mut().ok()?;
+                s.last_id += 1;
+                let id = s.last_id;
+                s.live.push(Stashed { id, bytes, state });
+                Some(id)
+            })
+            .ok()
+            .flatten()
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for PayloadScope {
+    fn drop(&mut self) {
+        let _ = STASHES.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                while s.live.len() > self.depth {
+                    let Some(done) = s.live.pop() else { break };
+                    let mut bytes = done.bytes;
+                    if bytes.capacity() <= STASH_KEEP && s.spare.len() < SPARE_KEEP {
+                        bytes.clear();
+                        s.spare.push(bytes);
+                    }
                 }
             }
         });
     }
 }
 
-/// Appends this thread's stashed payload to `buf`; returns where it is, or why there is none.
-/// The stash stays for any other audit layer; the macro clears it after the event.
-pub(crate) fn copy_payload(buf: &mut Vec<u8>) -> Result<Range<u32>, PayloadError> {
-    PAYLOAD
-        .try_with(|p| {
-            let p = p.try_borrow().map_err(|_| PayloadError::Missing)?;
-            match &p.state {
-                Some(Ok(())) => {
-                    if buf.capacity() == 0 {
-                        *buf = capture_buffer();
-                    }
-                    let start = buf.len() as u32;
-                    buf.extend_from_slice(&p.bytes);
-                    Ok(start..buf.len() as u32)
-                }
-                Some(Err(e)) => Err(*e),
-                None => Err(PayloadError::Missing),
+/// Appends the payload stashed under `id` to `buf`; returns where it is, or why there is none.
+/// The stash stays for any other audit layer until its `audit!` call ends.
+pub(crate) fn copy_payload(id: u64, buf: &mut Vec<u8>) -> Result<Range<usize>, PayloadError> {
+    STASHES
+        .try_with(|s| {
+            let s = s.try_borrow().map_err(|_| PayloadError::Missing)?;
+            let stashed = s
+                .live
+                .iter()
+                .rev()
+                .find(|p| p.id == id)
+                .ok_or(PayloadError::Missing)?;
+            stashed.state?;
+            if buf.capacity() == 0 {
+                *buf = capture_buffer();
             }
+            buf.reserve(stashed.bytes.len());
+            let start = buf.len();
+            buf.extend_from_slice(&stashed.bytes);
+            Ok(start..buf.len())
         })
         .unwrap_or(Err(PayloadError::Missing))
 }

@@ -45,8 +45,9 @@
 //! slot, not through a field, so no other layer sees it. The emitting thread writes it once as
 //! MessagePack (cheaper than JSON text: no escaping); the export thread reads it back into the
 //! shape `serde_json::to_value` gives, so nested maps and arrays arrive as OTel maps and
-//! arrays, never as a string. A payload whose `Serialize` fails is counted
-//! ([`ExportStats::payload_errors`]) and the event is exported with a `payload_error` key.
+//! arrays, never as a string. A payload that cannot be carried (its `Serialize` fails, it has
+//! no JSON form, or it lies about its lengths) is counted ([`ExportStats::payload_errors`]) and
+//! the event is exported with a `payload_error` key in its place.
 //! When `tracing-opentelemetry` is in use, the active span's trace and span ids are attached
 //! (unless the event carries a platform `tracking_id`).
 //!
@@ -80,7 +81,7 @@ use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
-pub use fields::PayloadSlot;
+pub use fields::{PayloadScope, PayloadSlot};
 pub use processor::{AuditExportProcessor, ExportStats, FullPolicy, QueueConfig, StatsHandle};
 
 use crate::catalog::{Catalog, CatalogError, CatalogOverride};
@@ -133,6 +134,7 @@ macro_rules! __audit_emit {
     // `tracing` evaluates field values only when the event is enabled, so the payload is
     // serialized (into this thread's slot, for the layer to take) only then.
     ($ty:expr, payload = $payload:expr $(, $($field:tt)*)?) => {{
+        let __audit_payload_scope = $crate::layer::PayloadSlot::scope();
         $crate::__private::tracing::event!(
             target: "audit",
             $crate::__private::tracing::Level::INFO,
@@ -140,7 +142,7 @@ macro_rules! __audit_emit {
             audit.payload = $crate::layer::PayloadSlot::stash(&$payload)
             $(, $($field)*)?
         );
-        $crate::layer::PayloadSlot::clear();
+        ::core::mem::drop(__audit_payload_scope);
     }};
     ($ty:expr $(, $($field:tt)*)?) => {
         $crate::__private::tracing::event!(

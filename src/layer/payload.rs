@@ -1,14 +1,21 @@
 //! Structured payloads on their way from an `audit!` call to the export thread.
 //!
-//! The emitting thread writes the payload (anything `serde::Serialize`) as MessagePack into the
-//! event's capture buffer: one pass, no string escaping, no tree of allocations. The export
-//! thread reads it back as a `serde_json::Value` of the shape `serde_json::to_value` gives for
-//! the same value (structs and maps become objects, map keys that are numbers or booleans
-//! become strings, bytes become arrays of numbers, non-finite floats become `null`), then
-//! redacts and maps it like any other event.
-//!
-//! Both sides use serde's human-readable form, as `serde_json` does, so types such as IP
+//! The emitting thread writes the payload (anything `serde::Serialize`) as MessagePack: one
+//! pass, no string escaping, no tree of allocations. The export thread reads it back as a
+//! `serde_json::Value` of the shape `serde_json::to_value` gives for the same value (structs
+//! and maps become objects, map keys that are numbers or booleans become strings, bytes become
+//! arrays of numbers, non-finite floats become `null`), then redacts and maps it like any other
+//! event. Both sides use serde's human-readable form, as `serde_json` does, so types such as IP
 //! addresses, UUIDs and timestamps arrive as the strings they serialize to in JSON.
+//!
+//! The payload travels as `[payload, END]`. A hand-written `Serialize` that announces the
+//! wrong number of map or sequence entries (which `serde_json` tolerates and MessagePack
+//! cannot) then fails to read back, instead of arriving cut short or with values shifted into
+//! other keys' places.
+//!
+//! Where the shapes differ from `serde_json::to_value`: `i128`/`u128` arrive as arrays of 16
+//! bytes, unit structs (and `PhantomData`) as empty arrays rather than `null`, and nesting
+//! deeper than 1,024 levels fails to read back (counted, see `ExportStats::payload_errors`).
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
@@ -23,7 +30,8 @@ pub(crate) enum PayloadError {
     /// The bytes could not be read back as JSON (e.g. a map key that is itself a map).
     #[error("the payload has no JSON form")]
     Decode,
-    /// The event said it had a payload, but none was waiting for it (its thread was exiting).
+    /// The event said it had a payload, but none was waiting for it: the event was not made
+    /// by `audit!` (a hand-written `audit.payload` field), or its thread was exiting.
     #[error("the payload did not reach the layer")]
     Missing,
 }
@@ -36,15 +44,41 @@ pub(crate) fn encode<T: Serialize + ?Sized>(
     let mut ser = rmp_serde::Serializer::new(buf)
         .with_struct_map()
         .with_human_readable();
-    value.serialize(&mut ser).map_err(|_| PayloadError::Encode)
+    (value, END)
+        .serialize(&mut ser)
+        .map_err(|_| PayloadError::Encode)
 }
+
+/// Ends every encoded payload (see the module docs).
+const END: u64 = 0x6175_6469_745f_656e; // "audit_en"
 
 /// Reads what [`encode`] wrote back as JSON.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Value, PayloadError> {
     let mut de = rmp_serde::Deserializer::from_read_ref(bytes).with_human_readable();
-    JsonSeed
-        .deserialize(&mut de)
+    de::Deserializer::deserialize_tuple(&mut de, 2, Envelope)
         .map_err(|_: rmp_serde::decode::Error| PayloadError::Decode)
+}
+
+/// `[payload, END]`.
+struct Envelope;
+
+impl<'de> Visitor<'de> for Envelope {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a payload and its end mark")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let value = seq
+            .next_element_seed(JsonSeed)?
+            .ok_or_else(|| de::Error::custom("no payload"))?;
+        match seq.next_element::<u64>()? {
+            Some(END) => {}
+            _ => return Err(de::Error::custom("the payload's lengths do not add up")),
+        }
+        Ok(value)
+    }
 }
 
 /// Deserializes any self-describing input into a `serde_json::Value`, accepting what
@@ -137,13 +171,48 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        let mut first = true;
         while let Some(k) = map.next_key_seed(KeySeed)? {
+            if std::mem::take(&mut first) && PRIVATE_TOKENS.contains(&k.as_str()) {
+                // serde_json with `arbitrary_precision` or `raw_value` (another crate may turn
+                // them on) writes numbers and raw JSON as one-key maps holding JSON text.
+                let text: String = map.next_value()?;
+                return serde_json::from_str(&text).map_err(de::Error::custom);
+            }
             let v = map.next_value_seed(JsonSeed)?;
             out.insert(k, v);
         }
         Ok(Value::Object(out))
     }
 }
+
+/// A float map key in the text `serde_json` gives it (rare enough to ask `serde_json` itself).
+fn float_key<K: Serialize + Copy, E: de::Error>(key: K) -> Result<String, E> {
+    struct OneKey<K>(K);
+    impl<K: Serialize> Serialize for OneKey<K> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(1))?;
+            m.serialize_entry(&self.0, &())?;
+            m.end()
+        }
+    }
+    match serde_json::to_value(OneKey(key)) {
+        Ok(Value::Object(m)) => m
+            .into_iter()
+            .next()
+            .map(|(k, _)| k)
+            .ok_or_else(|| E::custom("a float map key")),
+        _ => Err(E::custom("a non-finite float as a map key")),
+    }
+}
+
+/// The keys under which `serde_json` serializes `Number`s with `arbitrary_precision` and
+/// `RawValue`s.
+const PRIVATE_TOKENS: [&str; 2] = [
+    "$serde_json::private::Number",
+    "$serde_json::private::RawValue",
+];
 
 /// A map key as `serde_json` writes it: strings as they are; integers, booleans, characters and
 /// finite floats as their text.
@@ -186,10 +255,12 @@ impl Visitor<'_> for KeyVisitor {
         Ok(v.to_string())
     }
 
+    fn visit_f32<E: de::Error>(self, v: f32) -> Result<String, E> {
+        float_key(v)
+    }
+
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
-        Number::from_f64(v)
-            .map(|n| n.to_string())
-            .ok_or_else(|| E::custom("a non-finite float as a map key"))
+        float_key(v)
     }
 }
 
@@ -324,5 +395,77 @@ mod tests {
             "0xc1 is never used in MessagePack"
         );
         assert!(decode(&[]).is_err());
+    }
+
+    /// Announces `announced` map entries and writes `written`.
+    struct LyingMap {
+        announced: usize,
+        written: usize,
+    }
+
+    impl Serialize for LyingMap {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut m = s.serialize_map(Some(self.announced))?;
+            for i in 0..self.written {
+                m.serialize_entry(&format!("k{i}"), "v")?;
+            }
+            m.end()
+        }
+    }
+
+    #[test]
+    fn wrong_announced_lengths_fail_instead_of_shifting_values() {
+        let honest = LyingMap {
+            announced: 2,
+            written: 2,
+        };
+        assert_eq!(round_trip(&honest), json!({"k0": "v", "k1": "v"}));
+        for (announced, written) in [(1, 2), (3, 2), (0, 1)] {
+            let mut buf = Vec::new();
+            encode(&mut buf, &LyingMap { announced, written }).expect("encode");
+            assert_eq!(
+                decode(&buf).unwrap_err(),
+                PayloadError::Decode,
+                "announced {announced}, wrote {written}"
+            );
+            // Nested one level down, a short count would move values to the outer map.
+            let mut buf = Vec::new();
+            encode(
+                &mut buf,
+                &BTreeMap::from([("outer", LyingMap { announced, written })]),
+            )
+            .expect("encode");
+            assert!(decode(&buf).is_err(), "nested: announced {announced}");
+        }
+    }
+
+    #[test]
+    fn float_keys_and_serde_json_private_forms_match_serde_json() {
+        same_as_serde_json(&BTreeMap::from([(1u8, 1)]));
+        let floats: Vec<(f32, u8)> = vec![(0.1, 1), (1e20, 2), (-2.5, 3)];
+        let as_map = FloatKeys(floats);
+        same_as_serde_json(&as_map);
+        // What `arbitrary_precision` and `raw_value` make of a number and of raw JSON.
+        let private = json!({
+            "n": {"$serde_json::private::Number": "12345678901234567890123"},
+            "raw": {"$serde_json::private::RawValue": "{\"email\":\"x@example.com\"}"},
+        });
+        let back = round_trip(&private);
+        assert_eq!(
+            back["raw"],
+            json!({"email": "x@example.com"}),
+            "raw JSON is a tree"
+        );
+        assert!(back["n"].is_number(), "{back}");
+    }
+
+    /// A map with float keys (no std map takes them).
+    struct FloatKeys(Vec<(f32, u8)>);
+
+    impl Serialize for FloatKeys {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        }
     }
 }

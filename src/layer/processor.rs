@@ -8,10 +8,10 @@
 //!                     a drop; Drop: count)     tokio runtime)      is counted, never hidden)
 //! ```
 //!
-//! Audit events from the layer enter the queue *unbuilt* ([`Pending`]: the event as captured,
-//! its time and trace context); the worker redacts and maps them (the shared core) into SDK
-//! records. So the emitting thread pays for capturing the fields and a queue push, not for
-//! redaction. Unredacted events exist only in this process's memory, between the emitter and
+//! Audit events from the layer enter the queue *unbuilt* ([`Pending`]: the fields and the
+//! serialized payload as captured, its time and trace context); the worker sorts, decodes,
+//! redacts and maps them (the shared core) into SDK records. So the emitting thread pays for
+//! capturing the fields, serializing the payload once and a queue push, not for redaction. Unredacted events exist only in this process's memory, between the emitter and
 //! the worker; nothing leaves the process before the core has redacted it.
 //!
 //! The SDK's `BatchLogProcessor` drops records when its queue (2,048 by default) is full and
@@ -20,6 +20,7 @@
 //! counted in [`ExportStats`]. `shutdown` (or dropping the layer's guard) flushes what is queued.
 
 use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -102,9 +103,10 @@ pub struct ExportStats {
     pub failed: u64,
     /// Export attempts that were retried.
     pub retries: u64,
-    /// Events whose structured payload could not be carried (its `Serialize` failed, or it has
-    /// no JSON form, such as a map keyed by maps). They are exported with a `payload_error`
-    /// key in place of the payload.
+    /// Events whose structured payload could not be carried: its `Serialize` failed or
+    /// announced wrong lengths, it has no JSON form (a map keyed by maps), or it never reached
+    /// the layer (a hand-written `audit.payload` field). They are exported with a
+    /// `payload_error` key in place of the payload.
     pub payload_errors: u64,
     /// Records waiting in the queue now.
     pub queue_depth: u64,
@@ -401,13 +403,21 @@ impl<E: LogExporter> Worker<E> {
                 let item = match self.rx.try_recv() {
                     Ok(Msg::Record(r)) => Some(*r),
                     Ok(Msg::Pending(p)) => match &build {
-                        Some((f, scope)) => {
-                            let (record, payload_failed) = f(*p);
-                            if payload_failed {
-                                self.counters.payload_errors.fetch_add(1, Ordering::Relaxed);
+                        // A bug in redaction or mapping must cost one event, counted, not the
+                        // export thread and everything queued behind it.
+                        Some((f, scope)) => match catch_unwind(AssertUnwindSafe(|| f(*p))) {
+                            Ok((record, payload_failed)) => {
+                                if payload_failed {
+                                    self.counters.payload_errors.fetch_add(1, Ordering::Relaxed);
+                                }
+                                Some((record, scope.clone()))
                             }
-                            Some((record, scope.clone()))
-                        }
+                            Err(_) => {
+                                self.counters.failed.fetch_add(1, Ordering::Relaxed);
+                                tracing::error!(target: "audit_otel::export", "Building an audit record panicked; the event is counted as failed.");
+                                None
+                            }
+                        },
                         None => {
                             // Not reachable: the layer binds before it emits.
                             self.counters.failed.fetch_add(1, Ordering::Relaxed);
@@ -497,5 +507,43 @@ impl<E: LogExporter> Worker<E> {
         }
         drop(refs);
         batch.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::logs::{LogRecord as _, Logger as _, LoggerProvider as _};
+    use opentelemetry_sdk::logs::InMemoryLogExporter;
+
+    use super::*;
+    use crate::layer::capture::Capture;
+
+    #[test]
+    fn a_panicking_build_costs_one_counted_event_and_the_worker_goes_on() {
+        let exporter = InMemoryLogExporter::default();
+        let processor =
+            AuditExportProcessor::new(QueueConfig::default(), move || Ok(exporter)).unwrap();
+        let logger = SdkLoggerProvider::builder().build().logger("test");
+        processor.submitter().bind(
+            Arc::new(move |p: Pending| {
+                assert!(p.seq != 1, "a bug while building event 1");
+                let mut record = logger.create_log_record();
+                record.set_body(p.seq.into());
+                (record, false)
+            }),
+            InstrumentationScope::builder("test").build(),
+        );
+        for seq in 1..=3 {
+            processor.submitter().submit(Msg::Pending(Box::new(Pending {
+                capture: Capture::new(),
+                seq,
+                observed_unix_nano: 0,
+                trace: None,
+            })));
+        }
+        processor.force_flush().unwrap();
+        let stats = processor.stats();
+        assert_eq!((stats.exported, stats.failed), (2, 1), "{stats:?}");
+        processor.shutdown().unwrap();
     }
 }
