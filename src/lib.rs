@@ -43,7 +43,5 @@ pub use event::{AuditEvent, ParseError};
 #[doc(hidden)]
 pub mod __private {
     //! Re-exports for the `audit!` macro.
-    pub use core::convert::Into;
-    pub use serde_json::Value;
     pub use tracing;
 }

@@ -126,10 +126,14 @@ impl Capture {
         let mut f = EventFields::default();
         for (key, captured) in self.fields {
             let value = match captured {
-                // Always valid: the text was copied from a `&str` or written by `Debug`.
-                Captured::Text(r) => Value::String(
-                    String::from_utf8_lossy(self.buf.get(r).unwrap_or_default()).into_owned(),
-                ),
+                // Valid UTF-8: the text was copied from a `&str` or written by `Debug`.
+                Captured::Text(r) => {
+                    let bytes = self.buf.get(r).unwrap_or_default();
+                    Value::String(match std::str::from_utf8(bytes) {
+                        Ok(s) => s.to_owned(),
+                        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+                    })
+                }
                 Captured::I64(v) => Value::from(v),
                 Captured::U64(v) => Value::from(v),
                 Captured::F64(v) => {

@@ -132,7 +132,8 @@ macro_rules! audit {
 #[macro_export]
 macro_rules! __audit_emit {
     // `tracing` evaluates field values only when the event is enabled, so the payload is
-    // serialized (into this thread's slot, for the layer to take) only then.
+    // serialized (into this thread's stash, for the audit layers to copy) only then. The scope
+    // ends the stash after the event, or on unwinding.
     ($ty:expr, payload = $payload:expr $(, $($field:tt)*)?) => {{
         let __audit_payload_scope = $crate::layer::PayloadSlot::scope();
         $crate::__private::tracing::event!(
