@@ -101,9 +101,7 @@ impl Capture {
     }
 
     fn text(&mut self, value: &str) -> Captured {
-        if self.buf.capacity() == 0 {
-            self.buf = fields::capture_buffer();
-        }
+        fields::ensure_capture_buffer(&mut self.buf);
         let start = self.buf.len();
         self.buf.extend_from_slice(value.as_bytes());
         Captured::Text(start..self.buf.len())
@@ -218,9 +216,7 @@ impl Visit for Capture {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if self.buf.capacity() == 0 {
-            self.buf = fields::capture_buffer();
-        }
+        fields::ensure_capture_buffer(&mut self.buf);
         let start = self.buf.len();
         // A `Debug` impl that errs leaves what it wrote (formatting into a `Vec` cannot fail
         // otherwise).

@@ -251,9 +251,7 @@ pub(crate) fn copy_payload(id: u64, buf: &mut Vec<u8>) -> Result<Range<usize>, P
                 .find(|p| p.id == id)
                 .ok_or(PayloadError::Missing)?;
             stashed.state?;
-            if buf.capacity() == 0 {
-                *buf = capture_buffer();
-            }
+            ensure_capture_buffer(buf);
             buf.reserve(stashed.bytes.len());
             let start = buf.len();
             buf.extend_from_slice(&stashed.bytes);
@@ -262,9 +260,11 @@ pub(crate) fn copy_payload(id: u64, buf: &mut Vec<u8>) -> Result<Range<usize>, P
         .unwrap_or(Err(PayloadError::Missing))
 }
 
-/// An empty buffer for an event's capture, sized like this thread's last one.
-pub(crate) fn capture_buffer() -> Vec<u8> {
-    Vec::with_capacity(LAST_LEN.try_with(Cell::get).unwrap_or(256))
+/// Gives a capture that has no buffer yet one sized like this thread's last.
+pub(crate) fn ensure_capture_buffer(buf: &mut Vec<u8>) {
+    if buf.capacity() == 0 {
+        *buf = Vec::with_capacity(LAST_LEN.try_with(Cell::get).unwrap_or(256));
+    }
 }
 
 /// Remembers how big this thread's capture buffers get.
