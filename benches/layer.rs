@@ -34,7 +34,8 @@ use std::time::Duration;
 
 use audit_otel::audit;
 use audit_otel::layer::AuditLayer;
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{LogBatch, LogExporter, SdkLoggerProvider};
 use serde_json::{json, Value};
@@ -224,6 +225,23 @@ fn cpu_per_event(n: u64, emit: &mut dyn FnMut(), flush: &mut dyn FnMut()) -> Opt
     Some((process_cpu_time()? - before) / n as u32)
 }
 
+/// Times each routine in bursts, then adds its whole-process CPU per event to `cpu`.
+fn burst_routines(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    mut routines: [(&'static str, &mut dyn FnMut()); 2],
+    flush: &mut dyn FnMut(),
+    cpu: &mut Vec<(&'static str, Option<Duration>)>,
+) {
+    for (name, emit) in &mut routines {
+        g.bench_function(*name, |b| {
+            b.iter_custom(|iters| bursts(iters, &mut **emit, &mut *flush))
+        });
+    }
+    for (name, emit) in &mut routines {
+        cpu.push((*name, cpu_per_event(100_000, &mut **emit, &mut *flush)));
+    }
+}
+
 fn bench_bursts(c: &mut Criterion) {
     let template = payload();
     let mut g = c.benchmark_group("layer_burst_1000");
@@ -261,20 +279,15 @@ fn bench_bursts(c: &mut Criterion) {
         let _ = guard.flush();
     };
     tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
-        g.bench_function("audit_layer", |b| {
-            b.iter_custom(|iters| bursts(iters, &mut ours_emit, &mut ours_flush))
-        });
-        g.bench_function("audit_layer_flat", |b| {
-            b.iter_custom(|iters| bursts(iters, &mut ours_flat_emit, &mut ours_flush))
-        });
-        cpu.push((
-            "audit_layer",
-            cpu_per_event(100_000, &mut ours_emit, &mut ours_flush),
-        ));
-        cpu.push((
-            "audit_layer_flat",
-            cpu_per_event(100_000, &mut ours_flat_emit, &mut ours_flush),
-        ));
+        burst_routines(
+            &mut g,
+            [
+                ("audit_layer", &mut ours_emit),
+                ("audit_layer_flat", &mut ours_flat_emit),
+            ],
+            &mut ours_flush,
+            &mut cpu,
+        );
     });
     let ours = guard.shutdown();
 
@@ -302,20 +315,15 @@ fn bench_bursts(c: &mut Criterion) {
         let _ = provider.force_flush();
     };
     tracing::subscriber::with_default(tracing_subscriber::registry().with(bridge), || {
-        g.bench_function("otel_appender_tracing", |b| {
-            b.iter_custom(|iters| bursts(iters, &mut bridge_emit, &mut bridge_flush))
-        });
-        g.bench_function("otel_appender_tracing_flat", |b| {
-            b.iter_custom(|iters| bursts(iters, &mut bridge_flat_emit, &mut bridge_flush))
-        });
-        cpu.push((
-            "otel_appender_tracing",
-            cpu_per_event(100_000, &mut bridge_emit, &mut bridge_flush),
-        ));
-        cpu.push((
-            "otel_appender_tracing_flat",
-            cpu_per_event(100_000, &mut bridge_flat_emit, &mut bridge_flush),
-        ));
+        burst_routines(
+            &mut g,
+            [
+                ("otel_appender_tracing", &mut bridge_emit),
+                ("otel_appender_tracing_flat", &mut bridge_flat_emit),
+            ],
+            &mut bridge_flush,
+            &mut cpu,
+        );
     });
     let _ = provider.shutdown();
     g.finish();

@@ -12,10 +12,11 @@ use std::time::Duration;
 use audit_otel::audit;
 use audit_otel::catalog::CatalogOverride;
 use audit_otel::generate::{Generator, GeneratorOptions, Mix};
-use audit_otel::layer::{not_audit, AuditLayer, FullPolicy, QueueConfig};
+use audit_otel::layer::{not_audit, AuditLayer, ExportStats, FullPolicy, QueueConfig};
 use common::Oracle;
 use opentelemetry::logs::AnyValue;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::logs::in_memory_exporter::LogDataWithResource;
 use opentelemetry_sdk::logs::{InMemoryLogExporter, LogBatch, LogExporter, SdkLogRecord};
 use serde_json::{json, Value};
 use tracing_subscriber::layer::SubscriberExt;
@@ -47,10 +48,7 @@ fn attrs(r: &SdkLogRecord) -> HashMap<String, Value> {
 struct Keep(InMemoryLogExporter);
 
 impl Keep {
-    fn get_emitted_logs(
-        &self,
-    ) -> Result<Vec<opentelemetry_sdk::logs::in_memory_exporter::LogDataWithResource>, OTelSdkError>
-    {
+    fn get_emitted_logs(&self) -> Result<Vec<LogDataWithResource>, OTelSdkError> {
         self.0.get_emitted_logs()
     }
 }
@@ -70,6 +68,19 @@ impl LogExporter for Keep {
 
 fn test_key() -> &'static [u8] {
     b"layer-test-key-0123456789"
+}
+
+/// Runs `emit` under a layer with the default settings exporting to memory; returns what it
+/// exported (after a flush) and its counters.
+fn export_with_default_layer(emit: impl FnOnce()) -> (Vec<LogDataWithResource>, ExportStats) {
+    let exporter = Keep::default();
+    let (layer, guard) = AuditLayer::builder()
+        .exporter(exporter.clone())
+        .build()
+        .unwrap();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), emit);
+    guard.flush().unwrap();
+    (exporter.get_emitted_logs().unwrap(), guard.stats())
 }
 
 #[test]
@@ -431,16 +442,9 @@ fn no_payload_leaks_into_later_events_without_a_layer() {
         payload = json!({"secret": "first"}),
         user_id = "x"
     );
-    let exporter = Keep::default();
-    let (layer, guard) = AuditLayer::builder()
-        .exporter(exporter.clone())
-        .build()
-        .unwrap();
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    let (logs, _) = export_with_default_layer(|| {
         audit!(USER_SIGNED_OUT, user_id = "y");
     });
-    guard.flush().unwrap();
-    let logs = exporter.get_emitted_logs().unwrap();
     assert!(logs[0].record.body().is_none());
 }
 
@@ -469,11 +473,6 @@ enum InvoiceStatus {
 
 #[test]
 fn typed_payloads_arrive_structured_as_serde_json_would_make_them() {
-    let exporter = Keep::default();
-    let (layer, guard) = AuditLayer::builder()
-        .exporter(exporter.clone())
-        .build()
-        .unwrap();
     let invoice = Invoice {
         number: "INV-7".into(),
         lines: vec![InvoiceLine {
@@ -485,13 +484,11 @@ fn typed_payloads_arrive_structured_as_serde_json_would_make_them() {
         by_quarter: [(1, 120), (2, -5)].into(),
         issued_from: "203.0.113.7".parse().unwrap(),
     };
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    let (logs, stats) = export_with_default_layer(|| {
         // By reference or by value, the payload is the same.
         audit!(type = "acme.invoice.exported", payload = &invoice, user_id = "u-1");
         audit!(type = "acme.invoice.exported", payload = invoice, user_id = "u-1");
     });
-    guard.flush().unwrap();
-    let logs = exporter.get_emitted_logs().unwrap();
     assert_eq!(logs.len(), 2);
     for log in &logs {
         let mut body = to_json(log.record.body().unwrap());
@@ -512,7 +509,7 @@ fn typed_payloads_arrive_structured_as_serde_json_would_make_them() {
             "{body}"
         );
     }
-    assert_eq!(guard.stats().payload_errors, 0);
+    assert_eq!(stats.payload_errors, 0);
 }
 
 /// Fails to serialize, with personal data in its error.
@@ -526,12 +523,7 @@ impl serde::Serialize for Unserializable {
 
 #[test]
 fn a_payload_that_cannot_be_serialized_is_counted_and_the_event_still_exported() {
-    let exporter = Keep::default();
-    let (layer, guard) = AuditLayer::builder()
-        .exporter(exporter.clone())
-        .build()
-        .unwrap();
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    let (logs, stats) = export_with_default_layer(|| {
         audit!(
             USER_AUTHENTICATED,
             payload = Unserializable,
@@ -539,8 +531,6 @@ fn a_payload_that_cannot_be_serialized_is_counted_and_the_event_still_exported()
         );
         audit!(USER_SIGNED_OUT, user_id = "u-1");
     });
-    guard.flush().unwrap();
-    let logs = exporter.get_emitted_logs().unwrap();
     assert_eq!(logs.len(), 2, "neither event is lost");
     let body = to_json(logs[0].record.body().unwrap());
     assert_eq!(
@@ -548,7 +538,7 @@ fn a_payload_that_cannot_be_serialized_is_counted_and_the_event_still_exported()
         json!({"payload_error": "the payload could not be serialized"})
     );
     assert!(logs[1].record.body().is_none(), "the next event is clean");
-    assert_eq!(guard.stats().payload_errors, 1);
+    assert_eq!(stats.payload_errors, 1);
     assert_eq!(attrs(&logs[0].record)["user.id"], json!("u-1"));
 }
 
@@ -576,17 +566,10 @@ fn a_payload_is_serialized_once_and_only_when_the_event_is_enabled() {
         audit!(USER_AUTHENTICATED, payload = payload, user_id = "u-1");
     });
     assert_eq!(count.load(Ordering::Relaxed), 0);
-    let exporter = Keep::default();
-    let (layer, guard) = AuditLayer::builder()
-        .exporter(exporter.clone())
-        .build()
-        .unwrap();
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    let (logs, _) = export_with_default_layer(|| {
         audit!(USER_AUTHENTICATED, payload = payload, user_id = "u-1");
     });
     assert_eq!(count.load(Ordering::Relaxed), 1);
-    guard.flush().unwrap();
-    let logs = exporter.get_emitted_logs().unwrap();
     assert_eq!(
         to_json(logs[0].record.body().unwrap()),
         json!({"value": "x"})
@@ -703,17 +686,10 @@ fn audit_events_emitted_while_another_is_built_keep_both_payloads() {
 
 #[test]
 fn a_hand_written_audit_payload_field_is_counted_not_matched_to_a_stash() {
-    let exporter = Keep::default();
-    let (layer, guard) = AuditLayer::builder()
-        .exporter(exporter.clone())
-        .build()
-        .unwrap();
-    tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), || {
+    let (logs, stats) = export_with_default_layer(|| {
         tracing::event!(target: "audit", tracing::Level::INFO, audit.type = "acme.raw", audit.payload = true, user_id = "u-1");
         tracing::event!(target: "audit", tracing::Level::INFO, audit.type = "acme.raw", audit.payload = 1u64, user_id = "u-1");
     });
-    guard.flush().unwrap();
-    let logs = exporter.get_emitted_logs().unwrap();
     assert_eq!(logs.len(), 2);
     for log in &logs {
         assert_eq!(
@@ -721,5 +697,5 @@ fn a_hand_written_audit_payload_field_is_counted_not_matched_to_a_stash() {
             json!({"payload_error": "the payload did not reach the layer"})
         );
     }
-    assert_eq!(guard.stats().payload_errors, 2);
+    assert_eq!(stats.payload_errors, 2);
 }
