@@ -8,7 +8,7 @@ use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use crate::catalog::{Catalog, Resolved};
 use crate::event::{AuditEvent, ParseError, ParseOptions};
 use crate::otel::{self, proto::ProtoRecord, RecordBuilder};
-use crate::redact::{EventScope, Fired, Redactor};
+use crate::redact::{EventScope, Fired, RedactionSummary, Redactor};
 
 /// Counters of the core, cheap to update from many threads.
 #[derive(Debug, Default)]
@@ -83,7 +83,7 @@ impl AuditCore {
 
     /// Resolves and redacts an event in place; returns the catalog's verdict.
     pub fn prepare(&self, event: &mut AuditEvent) -> Resolved<'_> {
-        self.prepare_with(event, None)
+        self.prepare_with(event, None).0
     }
 
     /// As [`AuditCore::prepare`], telling `observer` about every rule that fired (for
@@ -93,14 +93,14 @@ impl AuditCore {
         event: &mut AuditEvent,
         observer: &mut dyn FnMut(Fired<'_>),
     ) -> Resolved<'_> {
-        self.prepare_with(event, Some(observer))
+        self.prepare_with(event, Some(observer)).0
     }
 
     fn prepare_with(
         &self,
         event: &mut AuditEvent,
         observer: Option<&mut dyn FnMut(Fired<'_>)>,
-    ) -> Resolved<'_> {
+    ) -> (Resolved<'_>, RedactionSummary) {
         let resolved = self.catalog.resolve(&event.event_type);
         if !resolved.is_known() {
             CoreStats::bump(&self.stats.unknown_types, 1);
@@ -115,12 +115,12 @@ impl AuditCore {
             category: resolved.entry().category,
             activity_type: &activity,
         };
-        let n = match observer {
+        let summary = match observer {
             Some(o) => self.redactor.redact_explained(event, &scope, o),
-            None => self.redactor.redact(event, &scope),
+            None => self.redactor.redact_summarized(event, &scope),
         };
-        CoreStats::bump(&self.stats.redactions, n as u64);
-        resolved
+        CoreStats::bump(&self.stats.redactions, summary.changed as u64);
+        (resolved, summary)
     }
 
     /// Redacts and maps an event into any record builder.
@@ -130,8 +130,9 @@ impl AuditCore {
         observed_unix_nano: u64,
         b: &mut B,
     ) {
-        let resolved = self.prepare(&mut event);
+        let (resolved, summary) = self.prepare_with(&mut event, None);
         otel::map_event(event, resolved, &self.catalog, observed_unix_nano, b);
+        otel::summarize_redaction(&self.redactor, &summary, b);
         CoreStats::bump(&self.stats.mapped, 1);
     }
 

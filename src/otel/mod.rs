@@ -41,6 +41,8 @@
 //! | `url.full` | `context.audit_context.http_url`, after redaction |
 //! | `audit.context.<key>` | every other key of `context.audit_context` and of `context` |
 //! | `audit.extra.<key>` | envelope keys other than `id`, `seq`, `type`, `payload`, `context` |
+//! | `redaction.count` | how many values redaction changed (only when it changed some; `summary: false` turns both off) |
+//! | `redaction.rules` | the rules that changed them, in rule order (array of names; never the values) |
 //!
 //! Attributes whose source is absent, `null` or `""` are not written.
 //!
@@ -65,6 +67,7 @@ use serde_json::Value;
 
 use crate::catalog::{ActorKind, Catalog, CatalogEntry, Resolved, UNKNOWN_EVENT_NAME};
 use crate::event::{field, AuditEvent};
+use crate::redact::{RedactionSummary, Redactor};
 
 /// Attribute keys: the contract that dashboards and queries rely on.
 pub mod attr {
@@ -112,6 +115,10 @@ pub mod attr {
     pub const CONTEXT_PREFIX: &str = "audit.context.";
     /// Prefix of unknown envelope keys.
     pub const EXTRA_PREFIX: &str = "audit.extra.";
+    /// How many values redaction changed in this record (only when it changed some).
+    pub const REDACTION_COUNT: &str = "redaction.count";
+    /// The rules that changed them, in rule order (never the values).
+    pub const REDACTION_RULES: &str = "redaction.rules";
 }
 
 /// Where [`map_event`] writes. Implemented for OTLP protobuf records and for any
@@ -274,6 +281,24 @@ pub fn map_event<B: RecordBuilder>(
     if !event.payload.is_null() {
         b.body(std::mem::take(&mut event.payload));
     }
+}
+
+/// Writes `redaction.count` and `redaction.rules` when redaction changed something and the
+/// rules ask for a summary.
+pub fn summarize_redaction<B: RecordBuilder>(
+    redactor: &Redactor,
+    summary: &RedactionSummary,
+    b: &mut B,
+) {
+    if summary.is_empty() || !redactor.summary_enabled() {
+        return;
+    }
+    b.attr_i64(attr::REDACTION_COUNT, summary.changed as i64);
+    let rules = redactor
+        .rule_names(summary)
+        .map(|n| Value::String(n.to_owned()))
+        .collect();
+    b.attr_json(attr::REDACTION_RULES.to_owned(), Value::Array(rules));
 }
 
 fn is_empty(v: &Value) -> bool {

@@ -299,6 +299,8 @@ fn truncate(s: &str, max_chars: usize) -> String {
 fn mask_query(s: &str) -> String {
     let cut = match s.find(['?', '#']) {
         Some(i) => i,
+        // A bare query string (`url.query`): `a=1&b=2`.
+        None if is_bare_query(s) => return mask_query(&format!("?{s}"))[1..].to_owned(),
         None => return s.to_owned(),
     };
     let mut out = String::with_capacity(s.len());
@@ -314,7 +316,11 @@ fn mask_query(s: &str) -> String {
         match part.split_once('=') {
             Some((name, value)) if !value.is_empty() => {
                 let _ = write!(out, "{name}=");
-                out.push_str(if value == MASK { value } else { MASK });
+                out.push_str(if value == MASK || harmless_parameter(name, value) {
+                    value
+                } else {
+                    MASK
+                });
             }
             Some((name, _)) => {
                 let _ = write!(out, "{name}=");
@@ -325,6 +331,95 @@ fn mask_query(s: &str) -> String {
         rest = &rest[end..];
     }
     out
+}
+
+/// Whether `s` is a query string without its `?`: `name=value` pairs, no spaces, no scheme.
+fn is_bare_query(s: &str) -> bool {
+    s.contains('=') && !s.contains("://") && !s.bytes().any(|b| b.is_ascii_whitespace())
+}
+
+/// Parameter names that carry secrets or identities: their values always go.
+const SENSITIVE_PARAMETER_WORDS: [&str; 22] = [
+    "code",
+    "token",
+    "state",
+    "nonce",
+    "password",
+    "passwd",
+    "secret",
+    "otp",
+    "key",
+    "sig",
+    "hint",
+    "email",
+    "mail",
+    "phone",
+    "user",
+    "name",
+    "login",
+    "recipient",
+    "auth",
+    "session",
+    "ticket",
+    "address",
+];
+
+/// Parameter names whose values are enumerations (OAuth and common UI parameters).
+const ENUM_PARAMETERS: [&str; 16] = [
+    "response_type",
+    "response_mode",
+    "prompt",
+    "ui_locales",
+    "display",
+    "grant_type",
+    "code_challenge_method",
+    "lang",
+    "locale",
+    "format",
+    "sort",
+    "order",
+    "view",
+    "tab",
+    "mode",
+    "x_sdk",
+];
+
+/// A parameter value that is not personal: a same-site path (`next=%2Fhome`) under a name
+/// that is not sensitive, or an enumeration under a known enumeration parameter
+/// (`response_type=code`). Detectors still run over what is kept.
+fn harmless_parameter(name: &str, value: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    if SENSITIVE_PARAMETER_WORDS.iter().any(|w| lower.contains(w)) {
+        return ENUM_PARAMETERS.contains(&lower.as_str()) && is_enum_value(value);
+    }
+    if ENUM_PARAMETERS.contains(&lower.as_str()) {
+        return is_enum_value(value);
+    }
+    is_relative_path(value)
+}
+
+fn is_enum_value(v: &str) -> bool {
+    v.len() <= 32
+        && v.bytes()
+            .all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-' | b'+' | b'.'))
+}
+
+/// `/home`, `%2Fhome`: a path on the same site (not `//host`, no `@`, no `:`).
+fn is_relative_path(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    let rest = if let Some(r) = lower.strip_prefix("%2f") {
+        r
+    } else if let Some(r) = lower.strip_prefix('/') {
+        r
+    } else {
+        return false;
+    };
+    v.len() <= 256
+        && !rest.starts_with('/')
+        && !rest.starts_with("%2f")
+        && !lower.contains(['@', ':', '\\'])
+        && !lower.contains("%40")
+        && !lower.contains("%3a")
 }
 
 #[cfg(test)]

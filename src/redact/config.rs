@@ -42,6 +42,10 @@ pub struct RedactionConfig {
     /// Rules, tried in order; for each field the first matching field rule wins.
     #[serde(default)]
     pub rules: Vec<RuleConfig>,
+    /// Whether a record that redaction changed carries `redaction.count` (values changed) and
+    /// `redaction.rules` (the rules that changed them; never the values). Default `true`.
+    #[serde(default = "default_true")]
+    pub summary: bool,
 }
 
 impl Default for RedactionConfig {
@@ -52,6 +56,7 @@ impl Default for RedactionConfig {
             allow: Vec::new(),
             pseudonymization: None,
             rules: Vec::new(),
+            summary: true,
         }
     }
 }
@@ -119,6 +124,10 @@ pub struct RuleConfig {
     /// A custom value regex; a capture group named `v` limits redaction to that group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
+    /// Field rules: a regex; a string value it matches whole is left as it is by this rule
+    /// (e.g. codes such as `invalid_password` under a `reason` key). Detectors still run on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless_value: Option<String>,
     /// Which events the rule applies to.
     #[serde(default, skip_serializing_if = "is_default_scope")]
     pub when: ScopeConfig,
@@ -202,6 +211,7 @@ impl RuleConfig {
             key_like: Vec::new(),
             detect: Vec::new(),
             pattern: None,
+            unless_value: None,
             when: ScopeConfig::default(),
             action,
             keep_first: None,

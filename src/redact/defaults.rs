@@ -5,15 +5,19 @@
 //! investigations need stays: event id, seq, type, category, outcome, timestamps, user ids,
 //! session ids, client ids, app id, trace ids, enum-like fields (`type`, `kind`, `amr`, ...).
 //!
-//! The set is layered, and the first matching field rule wins for each field:
+//! Application logs' attributes come first (`app_attribute_rules`): the OpenTelemetry semantic
+//! conventions' operational names are kept, the personal ones pseudonymized or masked,
+//! credential headers masked and SQL literals replaced, before the audit rules' key words can
+//! see a name such as `server.address`. Then the audit rules, layered; the first matching field
+//! rule wins for each field:
 //! 1. `keep` the identifiers and enums at their known places, so no detector touches them;
 //! 2. pseudonymize (`hash`) what people are looked up by (emails, phones, usernames, login ids,
 //!    recipients, IP addresses, user agents), so events of one person still correlate;
 //! 3. `mask` what is only ever personal (names, addresses, birthdates, gender, pictures,
 //!    free-text reasons, custom attributes, device information, provider profiles, secrets);
 //! 4. `mask_query` URLs (one-time link codes and OAuth parameters live in query strings);
-//! 5. value detectors on every other string: emails, phones, IPs, cards, JWTs, API tokens,
-//!    secrets in URLs, OTP codes in free text.
+//! 5. value detectors on every other string: cards, JWTs, API tokens, credentials, secrets in
+//!    URLs, OTP codes in free text (masked), then emails, phones and IPs (pseudonymized).
 //!
 //! Key words are matched in any case and spelling (`emergencyContactPhone`, `E-Mail`,
 //! `home_address_line1`) at any depth, because real payloads carry customer-defined fields.
@@ -38,6 +42,198 @@ fn keys(name: &str, action: ActionName, regex: Option<&str>, like: &[&str]) -> R
 
 /// The built-in rules, in order.
 pub fn default_rules() -> Vec<RuleConfig> {
+    let mut rules = app_attribute_rules();
+    rules.extend(audit_event_rules());
+    rules
+}
+
+/// Rules for the attributes of application logs (records that are not audit events), under
+/// the root `attributes`, where a name's dots are path segments. They come first, so that the
+/// OpenTelemetry semantic conventions decide before the key words below see a name (which
+/// would mask `service.name` or `server.address`).
+fn app_attribute_rules() -> Vec<RuleConfig> {
+    use ActionName::*;
+    let under =
+        |p: &[&str]| -> Vec<String> { p.iter().map(|s| format!("attributes.{s}")).collect() };
+    vec![
+        // Operational attributes that never carry personal data.
+        RuleConfig {
+            path: under(&[
+                "service.**",
+                "telemetry.**",
+                "otel.**",
+                "code.**",
+                "event.name",
+                "exception.type",
+                "error.type",
+                "http.request.method",
+                "http.request.method_original",
+                "http.request.resend_count",
+                "http.request.body.size",
+                "http.request.size",
+                "http.response.status_code",
+                "http.response.body.size",
+                "http.response.size",
+                "http.route",
+                "http.connection.state",
+                "http.status_code",
+                "http.method",
+                "http.scheme",
+                "url.scheme",
+                "url.template",
+                "url.domain",
+                "url.port",
+                "url.top_level_domain",
+                "server.address",
+                "server.port",
+                "network.protocol.**",
+                "network.transport",
+                "network.type",
+                "network.local.address",
+                "network.local.port",
+                "network.peer.port",
+                "client.port",
+                "source.port",
+                "destination.port",
+                "net.host.**",
+                "db.system",
+                "db.system.name",
+                "db.operation.**",
+                "db.collection.name",
+                "db.namespace",
+                "db.query.summary",
+                "db.response.status_code",
+                "rpc.system",
+                "rpc.service",
+                "rpc.method",
+                "rpc.grpc.status_code",
+                "rpc.response.status_code",
+                "messaging.system",
+                "messaging.operation.**",
+                "messaging.destination.name",
+                "messaging.destination.partition.id",
+                "messaging.consumer.group.name",
+                "messaging.message.id",
+                "messaging.batch.message_count",
+                "gen_ai.system",
+                "gen_ai.provider.name",
+                "gen_ai.operation.name",
+                "gen_ai.request.model",
+                "gen_ai.response.model",
+                "gen_ai.response.id",
+                "gen_ai.response.finish_reasons",
+                "gen_ai.usage.**",
+                "k8s.**",
+                "cloud.**",
+                "host.**",
+                "os.**",
+                "deployment.**",
+                "container.id",
+                "container.name",
+                "container.image.**",
+                "container.runtime",
+                "process.pid",
+                "process.parent_pid",
+                "process.executable.name",
+                "process.executable.path",
+                "process.runtime.**",
+                "thread.**",
+                "log.iostream",
+                "log.file.name",
+                "log.file.path",
+                "log.record.uid",
+                "device.model.**",
+                "device.manufacturer",
+                "feature_flag.key",
+                "feature_flag.provider.name",
+                "feature_flag.result.variant",
+                "session.id",
+                "session.previous_id",
+                "user.id",
+                "user.roles",
+                "user.hash",
+                "enduser.role",
+                "enduser.scope",
+                "user_agent.name",
+                "user_agent.version",
+                "user_agent.os.**",
+                "user_agent.synthetic.type",
+                "geo.country.iso_code",
+                "geo.continent.code",
+                "redaction.**",
+            ]),
+            ..RuleConfig::new("keep-otel-attributes", Keep)
+        },
+        // What people are looked up by: pseudonyms keep correlation.
+        RuleConfig {
+            path: under(&[
+                "user.name",
+                "user.email",
+                "enduser.**",
+                "client.address",
+                "client.ip",
+                "source.address",
+                "destination.address",
+                "network.peer.address",
+                "net.peer.ip",
+                "net.peer.name",
+                "net.sock.peer.addr",
+                "http.client_ip",
+                "user_agent.original",
+                "http.user_agent",
+                "device.id",
+                "process.owner",
+                "process.user.name",
+                "process.real_user.name",
+                "process.saved_user.name",
+                "http.request.header.x-forwarded-for",
+                "http.request.header.x-real-ip",
+                "http.request.header.forwarded",
+                "http.request.header.true-client-ip",
+                "http.request.header.cf-connecting-ip",
+            ]),
+            ..RuleConfig::new("hash-otel-identities", Hash)
+        },
+        // Only ever personal: the rest of `user.*`, locations, query parameters.
+        RuleConfig {
+            path: under(&["user.*", "geo.**", "url.fragment", "db.query.parameter.*"]),
+            ..RuleConfig::new("mask-otel-personal", Mask)
+        },
+        RuleConfig {
+            path: under(&[
+                "url.full",
+                "url.original",
+                "url.query",
+                "http.url",
+                "http.target",
+                "http.request.header.referer",
+            ]),
+            ..RuleConfig::new("mask-otel-url-queries", MaskQuery)
+        },
+        // Credentials in headers and gRPC metadata, by name.
+        keys(
+            "mask-credential-headers",
+            Mask,
+            Some(concat!(
+                r"(?i)^(?:(?:http\.(?:request|response)\.header|rpc\.[a-z_]+\.(?:request|response)\.metadata)\.",
+                r"(?:authorization|proxy-authorization|www-authenticate|proxy-authenticate|.*cookie.*|.*api-?key.*|.*token.*|.*secret.*|.*session.*|.*signature.*|.*password.*|x-amz-security-token)",
+                r"|(?:proxy-authorization|(?:set-)?cookie|x-api-key|api-key|x-auth-token|x-access-token|x-csrf-token|x-xsrf-token))$",
+            )),
+            &["cookie", "apikey", "credential", "privatekey", "accesskey"],
+        ),
+        // SQL literals become `?` (as OpenTelemetry's sanitization does).
+        RuleConfig {
+            path: under(&["db.query.text", "db.statement"]),
+            // `$1` is a placeholder, not a literal: its empty group `v` leaves it alone.
+            pattern: Some(r"'(?:[^'\\]|''|\\.)*'|\$\d+(?P<v>)|\b\d+(?:\.\d+)?\b".to_owned()),
+            value: Some("?".to_owned()),
+            ..RuleConfig::new("mask-sql-literals", Replace)
+        },
+    ]
+}
+
+/// Rules for audit events (and map bodies).
+fn audit_event_rules() -> Vec<RuleConfig> {
     use ActionName::*;
     vec![
         // 1. Identifiers and enums investigations need.
@@ -185,7 +381,6 @@ pub fn default_rules() -> Vec<RuleConfig> {
                 "photo",
                 "website",
                 "profile",
-                "reason",
                 "note",
                 "comment",
                 "memo",
@@ -209,6 +404,12 @@ pub fn default_rules() -> Vec<RuleConfig> {
                 "region",
             ],
         ),
+        // Free-text reasons, except codes (`invalid_password`, `rate-limited`, `expired`).
+        RuleConfig {
+            key_like: vec!["reason".to_owned()],
+            unless_value: Some("[a-z]{2,24}(?:[_\\-][a-z]{2,24}){0,5}".to_owned()),
+            ..RuleConfig::new("mask-reasons", Mask)
+        },
         // 4. URLs: the path stays, parameter values go.
         keys(
             "mask-url-queries",
@@ -216,8 +417,25 @@ pub fn default_rules() -> Vec<RuleConfig> {
             Some(r"(?i)(url|uri|referr?er|href|link)$"),
             &[],
         ),
-        keys("mask-oauth-state", Mask, Some(r"(?i)^x?_?state$"), &[]),
-        // 5. Personal data inside any other string.
+        // OAuth `state` values are opaque tokens; a lowercase word (`active`) is a status.
+        RuleConfig {
+            key: Some(r"(?i)^x?_?state$".to_owned()),
+            unless_value: Some("[a-z]{2,20}(?:_[a-z]{2,20}){0,3}".to_owned()),
+            ..RuleConfig::new("mask-oauth-state", Mask)
+        },
+        // 5. Secrets and personal data inside any other string (secrets first: a password
+        //    in `postgres://user:pass@host` goes before the e-mail detector reads `pass@host`).
+        RuleConfig {
+            detect: vec![
+                Detector::CreditCard,
+                Detector::Jwt,
+                Detector::ApiToken,
+                Detector::Credential,
+                Detector::UrlSecret,
+                Detector::OtpCode,
+            ],
+            ..RuleConfig::new("mask-secrets-in-text", Mask)
+        },
         RuleConfig {
             detect: vec![
                 Detector::Email,
@@ -226,16 +444,6 @@ pub fn default_rules() -> Vec<RuleConfig> {
                 Detector::Ipv6,
             ],
             ..RuleConfig::new("hash-contacts-in-text", Hash)
-        },
-        RuleConfig {
-            detect: vec![
-                Detector::CreditCard,
-                Detector::Jwt,
-                Detector::ApiToken,
-                Detector::UrlSecret,
-                Detector::OtpCode,
-            ],
-            ..RuleConfig::new("mask-secrets-in-text", Mask)
         },
     ]
 }

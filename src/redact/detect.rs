@@ -31,9 +31,17 @@ pub enum Detector {
     CreditCard,
     /// JSON Web Tokens (`eyJ...`).
     Jwt,
-    /// Bearer tokens and well-known API key formats (`Bearer ...`, `sk_live_...`, `ghp_...`,
-    /// `xoxb-...`, `AKIA...`).
+    /// Bearer tokens and well-known API key formats: `Bearer ...`, Stripe `sk_live_...`,
+    /// GitHub `ghp_...`/`github_pat_...`, GitLab `glpat-...`, Slack `xoxb-...`, AWS access key
+    /// ids (`AKIA...`, `ASIA...`), Google API keys (`AIza...`) and OAuth tokens (`ya29.`),
+    /// npm, SendGrid and OpenAI-style `sk-...` keys, Azure `AccountKey=...`.
     ApiToken,
+    /// Credentials in text: HTTP authorization values other than bearer tokens (`Basic ...`,
+    /// `Digest ...`, `Negotiate`, `NTLM`, `AWS4-HMAC-SHA256 ...`), cookies (`Cookie: ...`,
+    /// `Set-Cookie: ...`), assignments of secrets (`password=...`, `"client_secret": "..."`,
+    /// `aws_secret_access_key = ...`, `X-Api-Key: ...`), the user and password of a URL or
+    /// connection string (`postgres://user:pass@host`), and PEM private-key blocks.
+    Credential,
     /// Values of URL query parameters that carry secrets or identities (`code`, `token`,
     /// `state`, `email`, `login_hint`, `password`, ...).
     UrlSecret,
@@ -44,7 +52,7 @@ pub enum Detector {
 
 impl Detector {
     /// Every built-in detector.
-    pub const ALL: [Detector; 9] = [
+    pub const ALL: [Detector; 10] = [
         Detector::Email,
         Detector::Phone,
         Detector::Ipv4,
@@ -52,6 +60,7 @@ impl Detector {
         Detector::CreditCard,
         Detector::Jwt,
         Detector::ApiToken,
+        Detector::Credential,
         Detector::UrlSecret,
         Detector::OtpCode,
     ];
@@ -66,6 +75,7 @@ impl Detector {
             Detector::CreditCard => "credit_card",
             Detector::Jwt => "jwt",
             Detector::ApiToken => "api_token",
+            Detector::Credential => "credential",
             Detector::UrlSecret => "url_secret",
             Detector::OtpCode => "otp_code",
         }
@@ -74,7 +84,7 @@ impl Detector {
     pub(crate) fn pattern(self) -> &'static str {
         match self {
             Detector::Email => {
-                r"(?i)[\p{L}\p{N}._%+\-']*[\p{L}\p{N}_%+\-](?:@|%40)[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}"
+                r"(?i)[\p{L}\p{N}_%+\-](?:[\p{L}\p{N}._%+\-']*[\p{L}\p{N}_%+\-])?(?:@|%40)[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?)*\.[a-z]{2,}"
             }
             Detector::Phone => {
                 r"(?:\+|%2[bB])[1-9](?:[ .\-]?\(?\d{1,4}\)?){2,6}(?:[ .\-]?\d{1,4})?"
@@ -87,9 +97,35 @@ impl Detector {
             }
             Detector::CreditCard => r"\b\d(?:[ \-]?\d){12,18}\b",
             Detector::Jwt => r"\beyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]*",
-            Detector::ApiToken => {
-                r"(?i:\bbearer\s+)[A-Za-z0-9._~+/\-]{8,}=*|\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}|\bgh[pousr]_[A-Za-z0-9]{20,}|\bxox[abpr]-[A-Za-z0-9\-]{10,}|\bAKIA[0-9A-Z]{16}\b"
-            }
+            Detector::ApiToken => concat!(
+                r"(?i:\bbearer\s+)[A-Za-z0-9._~+/\-]{8,}=*",
+                r"|\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{10,}",
+                r"|\bgh[pousr]_[A-Za-z0-9]{20,}|\bgithub_pat_[A-Za-z0-9_]{22,}|\bglpat-[A-Za-z0-9_\-]{20,}",
+                r"|\bxox[abprs]-[A-Za-z0-9\-]{10,}",
+                r"|\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[0-9A-Z]{16}\b",
+                r"|\bAIza[0-9A-Za-z_\-]{35}|\bya29\.[0-9A-Za-z_\-]{20,}",
+                r"|\bnpm_[A-Za-z0-9]{36}\b|\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}",
+                r"|\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}",
+                r"|(?i:\baccountkey=)(?P<v>[A-Za-z0-9+/=]{20,})",
+            ),
+            Detector::Credential => concat!(
+                // Authorization schemes whose value is one token (validated: Basic's decodes
+                // to `user:password`, the others are long base64).
+                r"(?i:\b(?:basic|negotiate|ntlm)\s+)(?P<v>[A-Za-z0-9+/=]{4,})",
+                // Schemes whose value is a parameter list: to the end of the line.
+                r"|(?i:\bdigest\s+)(?P<w>(?i:username|realm|nonce|uri|response|cnonce|opaque)\s*=[^\r\n]*)",
+                r"|(?i:\baws4-hmac-sha256\s+)(?P<w2>\S[^\r\n]*)",
+                // Cookies: to the end of the line.
+                r"|(?i:\b(?:set-)?cookie\b\s*[:=]\s*)(?P<x>[^\s\r\n][^\r\n]*)",
+                // key = secret, key: secret, "key": "secret".
+                r"|(?i:\b(?:[a-z0-9]+[-_.])*(?:password|passwd|pwd|passphrase|secret|api[-_]?key|access[-_]?key|secret[-_]?key|private[-_]?key|auth[-_]?token|access[-_]?token|refresh[-_]?token|id[-_]?token|session[-_]?token|client[-_]?secret|credentials?)\b)",
+                r#"["']?\s*[:=]\s*["']?(?P<y>[^\s"',;&)}\]\[][^\s"',;&)}\]]*)"#,
+                r#"|(?i:\b(?:password|passwd|passphrase|pwd)\s+(?:is\s+|was\s+|of\s+)?)["'](?P<u>[^"'\s]{1,128})["']"#,
+                // user:password@ (or user@) in a URL or connection string.
+                r"|\b[a-zA-Z][a-zA-Z0-9+.\-]{1,20}://(?P<z>[^\s/?#@\[\]]+)@",
+                // PEM private keys, also cut short or with escaped line breaks.
+                r"|-----BEGIN[A-Z ]{0,30} PRIVATE KEY(?: BLOCK)?-----(?:(?s:.*?)-----END[A-Z ]{0,30} PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s\\]*)",
+            ),
             Detector::UrlSecret => {
                 r"(?i)[?&#;](?:code|token|access_token|id_token|refresh_token|state|x_state|nonce|password|passwd|secret|client_secret|otp|api_key|apikey|key|sig|signature|login_hint|email|phone|phone_number|username|user|recipient|auth|session|ticket)=(?P<v>[^&#\s]+)"
             }
@@ -99,9 +135,14 @@ impl Detector {
         }
     }
 
-    /// Extra validation of a candidate match.
-    pub(crate) fn validate(self, m: &str) -> bool {
+    /// Extra validation of a candidate match; `v` says whether it is the pattern's group `v`.
+    pub(crate) fn validate(self, v: bool, m: &str) -> bool {
         match self {
+            // An authorization value: Basic's decodes to `user:password`; Negotiate and NTLM
+            // tokens are long (English words after "basic" are not credentials).
+            Detector::Credential if v => {
+                base64_has_colon(m) || (m.len() >= 20 && m.bytes().any(|b| b.is_ascii_digit()))
+            }
             Detector::CreditCard => luhn(m),
             Detector::Ipv6 => {
                 let t = m.trim_end_matches(':');
@@ -142,6 +183,9 @@ pub(crate) struct Features {
     /// Longest run of digits separated at most by single spaces or dashes.
     max_card_run: u32,
     letters: bool,
+    spaces: bool,
+    /// Longest run of `-` (PEM armour has five).
+    max_dash_run: u32,
 }
 
 impl Features {
@@ -149,10 +193,12 @@ impl Features {
         let mut f = Features::default();
         let mut run = 0;
         let mut card = 0;
+        let mut dashes = 0;
         let mut prev = 0u8;
         for &b in s.as_bytes() {
             match b {
                 b'0'..=b'9' => {
+                    dashes = 0;
                     f.digits += 1;
                     run += 1;
                     card += 1;
@@ -164,7 +210,14 @@ impl Features {
                     if !(matches!(b, b' ' | b'-') && prev.is_ascii_digit()) {
                         card = 0;
                     }
+                    if b == b'-' {
+                        dashes += 1;
+                        f.max_dash_run = f.max_dash_run.max(dashes);
+                    } else {
+                        dashes = 0;
+                    }
                     match b {
+                        b' ' | b'\t' | b'\n' | b'\r' => f.spaces = true,
                         b'@' => f.at = true,
                         b'+' => f.plus = true,
                         b'%' => f.percent = true,
@@ -195,6 +248,10 @@ impl Features {
             Detector::CreditCard => self.max_card_run >= 13,
             Detector::Jwt => self.dots >= 2 && self.letters,
             Detector::ApiToken => self.letters,
+            Detector::Credential => {
+                self.letters
+                    && (self.colons > 0 || self.eq || self.spaces || self.max_dash_run >= 5)
+            }
             Detector::UrlSecret => self.eq && self.query_delim,
             Detector::OtpCode => self.max_digit_run >= 3 && self.letters,
         }
@@ -227,6 +284,37 @@ pub(crate) fn luhn(s: &str) -> bool {
     sum % 10 == 0
 }
 
+/// The capture groups that narrow a match to what is redacted, in the order they are tried
+/// (a pattern's alternatives each name their own).
+const GROUPS: [&str; 7] = ["v", "w", "w2", "x", "y", "z", "u"];
+
+/// Whether standard base64 text decodes to bytes containing `:` (a Basic credential's
+/// `user:password`). Stops at the first byte that is not base64.
+fn base64_has_colon(s: &str) -> bool {
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for b in s.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => break,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            if (acc >> bits) & 0xff == u32::from(b':') {
+                return true;
+            }
+            acc &= (1 << bits) - 1;
+        }
+    }
+    false
+}
+
 /// A compiled value matcher: a built-in detector or a user regex.
 #[derive(Debug, Clone)]
 pub(crate) struct ValueMatcher {
@@ -253,12 +341,15 @@ impl ValueMatcher {
     pub(crate) fn find(&self, s: &str, out: &mut Vec<(usize, usize)>) {
         for caps in self.regex.captures_iter(s) {
             let whole = caps.get(0).expect("group 0");
-            let part = caps.name("v").or_else(|| caps.name("w")).unwrap_or(whole);
+            let part = GROUPS
+                .into_iter()
+                .find_map(|g| caps.name(g))
+                .unwrap_or(whole);
             if part.is_empty() {
                 continue;
             }
             if let Some(d) = self.detector {
-                if !d.validate(part.as_str()) {
+                if !d.validate(caps.name("v").is_some(), part.as_str()) {
                     continue;
                 }
             }
@@ -396,6 +487,106 @@ mod tests {
     }
 
     #[test]
+    fn credentials_in_text() {
+        let basic = "Basic YWxpY2U6czNjcjN0LXBhc3M="; // alice:s3cr3t-pass
+        assert_eq!(
+            hits(Detector::Credential, &format!("Authorization: {basic}")),
+            vec!["YWxpY2U6czNjcjN0LXBhc3M="]
+        );
+        assert_eq!(
+            hits(
+                Detector::Credential,
+                r#"Authorization: Digest username="bob", realm="api", response="6629fae4""#
+            ),
+            vec![r#"username="bob", realm="api", response="6629fae4""#]
+        );
+        assert_eq!(
+            hits(
+                Detector::Credential,
+                "Cookie: session=9f8e7d6c; theme=dark\nnext line"
+            ),
+            vec!["session=9f8e7d6c; theme=dark"]
+        );
+        for (text, secret) in [
+            ("db password=hunter2 rejected", "hunter2"),
+            (r#"{"client_secret": "cs_9XkQ2"}"#, "cs_9XkQ2"),
+            (
+                "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG",
+                "wJalrXUtnFEMI/K7MDENG",
+            ),
+            ("X-Api-Key: 5f2b9c1e7a", "5f2b9c1e7a"),
+            (
+                "connect postgres://app_user:Pa55w0rd!@db.internal:5432/app",
+                "app_user:Pa55w0rd!",
+            ),
+            ("amqp://guest:guest@rabbit/", "guest:guest"),
+            ("login failed with password 'c2$yMd.B8' for", "c2$yMd.B8"),
+        ] {
+            assert_eq!(hits(Detector::Credential, text), vec![secret], "{text}");
+        }
+        let pem =
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1x\n-----END RSA PRIVATE KEY-----";
+        assert_eq!(
+            hits(Detector::Credential, &format!("key: {pem} end")).len(),
+            1
+        );
+        assert!(hits(Detector::Credential, &format!("k {pem} end"))[0].contains("MIIEow"));
+        let cut = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC";
+        assert_eq!(hits(Detector::Credential, cut), vec![cut]);
+        // Ordinary text is left alone.
+        for text in [
+            "basic settings updated",
+            "Basic information page",
+            "Sending daily digest to 300 users",
+            "password reset email sent",
+            "cookie consent banner shown",
+            "token expired for session",
+            "https://example.com/path?x=1",
+        ] {
+            assert!(hits(Detector::Credential, text).is_empty(), "{text}");
+        }
+        // Masked output is not matched again.
+        assert!(hits(Detector::Credential, "password=[REDACTED]").is_empty());
+    }
+
+    #[test]
+    fn cloud_and_service_keys() {
+        for key in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "ASIAY34FZKBOKMUTVV7A",
+            "AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI",
+            "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+            "glpat-abcdefghij1234567890",
+            "sk-proj-abcdefghijklmnopqrstuvwx",
+        ] {
+            assert_eq!(
+                hits(Detector::ApiToken, &format!("key {key} used")),
+                vec![key],
+                "{key}"
+            );
+        }
+        assert_eq!(
+            hits(
+                Detector::ApiToken,
+                "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Zm9vYmFyYmF6cXV4cXV1eA==;"
+            ),
+            vec!["Zm9vYmFyYmF6cXV4cXV1eA=="]
+        );
+    }
+
+    #[test]
+    fn emails_in_quotes_keep_their_quotes() {
+        assert_eq!(
+            hits(Detector::Email, "WHERE email='x.y@example.com' AND"),
+            vec!["x.y@example.com"]
+        );
+        assert_eq!(
+            hits(Detector::Email, "mail O'Neil@example.ie"),
+            vec!["O'Neil@example.ie"]
+        );
+    }
+
+    #[test]
     fn otp_codes_only_in_context() {
         assert_eq!(
             hits(
@@ -429,6 +620,11 @@ mod tests {
             "AKIAABCDEFGHIJKLMNOP",
             "https://h/reset?code=FCV6INOZ4CAFLWPC",
             "135636 is your verification code.",
+            "Authorization: Basic YWxpY2U6czNjcjN0LXBhc3M=",
+            "Basic YWxpY2U6czNjcjN0LXBhc3M=",
+            "postgres://u:p@h/db",
+            "-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+            "password=hunter2",
             "verification code is 123 456",
             "3099fdf5-ab99-454a-a901-e35cd47d380d",
             "2025-05-05T16:43:27.699087Z",

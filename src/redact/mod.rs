@@ -26,8 +26,14 @@
 //! rule selects is descended into; every string no field rule selected goes through the
 //! **value rules** in order. `keep` exempts a field from everything.
 //!
+//! A field rule with `unless_value` does not select a string that its regex matches whole
+//! (codes such as `invalid_password` under a `reason` key); the value rules still run on it.
+//!
 //! In allowlist mode, the payload is first pruned to the `allow` paths; rules then run on what
-//! is left. Attributes are redacted too: they are read from the redacted context.
+//! is left. An audit event's attributes are read from the redacted context. The attributes of
+//! other records (application logs through the processor) are walked under the root
+//! `attributes` ([`Redactor::redact_attributes`]): a name's dots split it into path segments,
+//! while `key` and `key_like` see the whole name.
 //!
 //! Redaction is idempotent (running it on its own output changes nothing), which the property
 //! tests check.
@@ -135,6 +141,40 @@ pub struct RuleCount {
     pub count: u64,
 }
 
+/// What redaction did to one record: how many fields or matches changed, and which rules
+/// changed them (never the values). Written to records as `redaction.count` and
+/// `redaction.rules` unless `summary: false`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RedactionSummary {
+    /// Fields or matches changed.
+    pub changed: usize,
+    /// A bit per rule that changed something; rules after the 127th share the last bit.
+    rules: u128,
+    /// Allowlist mode pruned something.
+    pruned: bool,
+    /// A subtree nested too deep was masked whole.
+    too_deep: bool,
+}
+
+impl RedactionSummary {
+    /// Adds what another walk over the same record did.
+    pub fn merge(&mut self, other: RedactionSummary) {
+        self.changed += other.changed;
+        self.rules |= other.rules;
+        self.pruned |= other.pruned;
+        self.too_deep |= other.too_deep;
+    }
+
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.changed == 0
+    }
+
+    fn note(&mut self, rule: usize) {
+        self.rules |= 1 << rule.min(127);
+    }
+}
+
 #[derive(Debug)]
 enum Selector {
     Field {
@@ -172,6 +212,8 @@ struct Rule {
     selector: Selector,
     scope: Scope,
     action: Action,
+    /// Field rules: string values matching this whole are not selected.
+    unless_value: Option<Regex>,
     /// The rule's paths (selectors of a field rule, scope of a value rule), merged.
     trie: Option<PathTrie>,
     fired: AtomicU64,
@@ -217,6 +259,8 @@ pub struct Redactor {
     /// Shapes of identifier values kept in unparsed input: UUIDs, hex ids, tracking ids, type
     /// names, timestamps. A provider's numeric user id under an `id` key is not one of them.
     id_values: Regex,
+    /// Whether records carry a [`RedactionSummary`].
+    summary: bool,
 }
 
 /// A path state while walking: a rule and a node of its path trie.
@@ -344,6 +388,7 @@ impl Redactor {
                 r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{0,31}[a-f][0-9a-f]{0,31}|[0-9a-f]{32}-[0-9a-f]{16}|[a-z][a-z0-9_.]{0,100}|\d{4}-\d\d-\d\dT[0-9:.]{8,18}Z)$",
             )
             .expect("static regex"),
+            summary: config.summary,
         })
     }
 
@@ -366,7 +411,46 @@ impl Redactor {
 
     /// Redacts an event in place; returns the number of fields or matches changed.
     pub fn redact(&self, event: &mut AuditEvent, scope: &EventScope<'_>) -> usize {
+        self.run(event, scope, None).changed
+    }
+
+    /// Redacts an event in place; says what changed and by which rules.
+    pub fn redact_summarized(
+        &self,
+        event: &mut AuditEvent,
+        scope: &EventScope<'_>,
+    ) -> RedactionSummary {
         self.run(event, scope, None)
+    }
+
+    /// Whether records should carry the summary of their redaction (`summary`, default on).
+    pub fn summary_enabled(&self) -> bool {
+        self.summary
+    }
+
+    /// The names of the rules in a summary, in rule order.
+    pub fn rule_names<'r>(
+        &'r self,
+        summary: &RedactionSummary,
+    ) -> impl Iterator<Item = &'r str> + 'r {
+        let bits = summary.rules;
+        let last = self.rules.len().saturating_sub(1);
+        let pruned = summary.pruned.then_some("allowlist");
+        let too_deep = summary.too_deep.then_some("max-depth");
+        pruned.into_iter().chain(too_deep).chain(
+            self.rules
+                .iter()
+                .enumerate()
+                .take(128)
+                .filter(move |(i, _)| bits & (1 << i) != 0)
+                .map(move |(i, r)| {
+                    if i == 127 && last > 127 {
+                        "other-rules"
+                    } else {
+                        r.name.as_str()
+                    }
+                }),
+        )
     }
 
     /// Redacts an event in place, telling `observer` about every rule that fired.
@@ -375,34 +459,72 @@ impl Redactor {
         event: &mut AuditEvent,
         scope: &EventScope<'_>,
         observer: &mut dyn FnMut(Fired<'_>),
-    ) -> usize {
+    ) -> RedactionSummary {
         self.run(event, scope, Some(observer))
     }
 
     /// Redacts one JSON value under a root name (`payload`, `body`, `attributes`), for data that
     /// is not an audit event (e.g. OTLP records passing through the processor).
     pub fn redact_value(&self, root: &str, value: &mut Value, scope: &EventScope<'_>) -> usize {
+        self.redact_value_summarized(root, value, scope).changed
+    }
+
+    /// As [`Redactor::redact_value`], saying which rules changed what.
+    pub fn redact_value_summarized(
+        &self,
+        root: &str,
+        value: &mut Value,
+        scope: &EventScope<'_>,
+    ) -> RedactionSummary {
         with_scratch(|scratch| {
             let mut w = Walk::new(self, scope, scratch, None);
             let keep = w.visit_root(root, value);
             if !keep {
                 *value = Value::Null;
-                w.changed += 1;
+                w.summary.changed += 1;
             }
-            w.changed
+            w.summary
+        })
+    }
+
+    /// Redacts the attributes of one record that is not an audit event (an application log
+    /// passing through the processor), with every rule: `f` hands each attribute to
+    /// [`AttributeRedaction::redact`]. The attributes sit under the root `attributes`; a
+    /// name's dots split it into path segments (`attributes.http.request.header.*`), while
+    /// `key` and `key_like` match the whole name (`user.full_name`).
+    pub fn redact_attributes<R>(
+        &self,
+        scope: &EventScope<'_>,
+        f: impl FnOnce(&mut AttributeRedaction<'_, '_>) -> R,
+    ) -> R {
+        with_scratch(|scratch| {
+            let mut walk = Walk::new(self, scope, scratch, None);
+            let n = walk.s.states.len();
+            let root_end = walk.advance(Step::Key("attributes"), 0..n);
+            let root = n..walk.s.states.len();
+            f(&mut AttributeRedaction {
+                walk,
+                root,
+                root_end,
+            })
         })
     }
 
     /// Redacts one string with the value rules only (detectors and patterns not limited to a
     /// path): for free text outside any structure.
     pub fn redact_text<'s>(&self, s: &'s str) -> Cow<'s, str> {
+        self.redact_text_summarized(s).0
+    }
+
+    /// As [`Redactor::redact_text`], saying which rules changed what.
+    pub fn redact_text_summarized<'s>(&self, s: &'s str) -> (Cow<'s, str>, RedactionSummary) {
         with_scratch(|scratch| {
             let mut w = Walk::new(self, &EventScope::NONE, scratch, None);
             let mut owned = s.to_owned();
             if w.apply_values(&mut owned, None) > 0 {
-                Cow::Owned(owned)
+                (Cow::Owned(owned), w.summary)
             } else {
-                Cow::Borrowed(s)
+                (Cow::Borrowed(s), w.summary)
             }
         })
     }
@@ -422,12 +544,13 @@ impl Redactor {
         event: &mut AuditEvent,
         scope: &EventScope<'_>,
         observer: Option<&mut dyn FnMut(Fired<'_>)>,
-    ) -> usize {
+    ) -> RedactionSummary {
         with_scratch(|scratch| {
             let mut w = Walk::new(self, scope, scratch, observer);
             if let Some(allow) = &self.allow {
                 let dropped = prune_to_allowed(allow, "payload", &mut event.payload);
-                w.changed += dropped.min(1 << 30);
+                w.summary.changed += dropped.min(1 << 30);
+                w.summary.pruned |= dropped > 0;
                 event.extra.retain(|k, v| {
                     let whole = prune_to_allowed(allow, k, v) == usize::MAX;
                     whole || !v.is_null()
@@ -436,13 +559,55 @@ impl Redactor {
             w.visit_root_map("context", &mut event.context);
             if !w.visit_root("payload", &mut event.payload) {
                 event.payload = Value::Null;
-                w.changed += 1;
+                w.summary.changed += 1;
             }
             let mut extra = std::mem::take(&mut event.extra);
             extra.retain(|k, v| w.visit_root(k, v));
             event.extra = extra;
-            w.changed
+            w.summary
         })
+    }
+}
+
+/// What redaction did to one attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeVerdict {
+    /// Nothing changed.
+    Unchanged,
+    /// The value changed (it may have changed type: a masked number becomes a string).
+    Changed,
+    /// A `drop` rule removed the attribute.
+    Dropped,
+}
+
+/// One record's attributes being redacted; see [`Redactor::redact_attributes`].
+pub struct AttributeRedaction<'r, 's> {
+    walk: Walk<'r, 's, 'static>,
+    /// The path states at the `attributes` root.
+    root: std::ops::Range<usize>,
+    /// A field rule selecting the whole `attributes` root, if any.
+    root_end: Option<u32>,
+}
+
+impl AttributeRedaction<'_, '_> {
+    /// Redacts one attribute's value in place.
+    pub fn redact(&mut self, name: &str, value: &mut Value) -> AttributeVerdict {
+        let before = self.walk.summary.changed;
+        let keep = self
+            .walk
+            .visit_attribute(name, value, self.root.clone(), self.root_end);
+        if !keep {
+            AttributeVerdict::Dropped
+        } else if self.walk.summary.changed > before {
+            AttributeVerdict::Changed
+        } else {
+            AttributeVerdict::Unchanged
+        }
+    }
+
+    /// What changed so far, and by which rules.
+    pub fn summary(&self) -> RedactionSummary {
+        self.walk.summary
     }
 }
 
@@ -508,6 +673,23 @@ fn compile_rule(rc: &RuleConfig, index: usize) -> Result<Rule, Vec<RedactionConf
     }
     let is_value = !rc.detect.is_empty() || rc.pattern.is_some();
     let is_field = !rc.path.is_empty() || rc.key.is_some() || !rc.key_like.is_empty();
+    let unless_value = match &rc.unless_value {
+        None => None,
+        Some(_) if is_value => {
+            err("unless_value", "`unless_value` is for field rules (`path`, `key`, `key_like`); a value rule's `pattern` says what it matches".into());
+            None
+        }
+        Some(p) => match Regex::new(&format!("^(?:{p})$")) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                err(
+                    "unless_value",
+                    format!("invalid regex: {}", one_line(&e.to_string())),
+                );
+                None
+            }
+        },
+    };
     if is_value && (rc.key.is_some() || !rc.key_like.is_empty()) {
         err("key", "a value rule (`detect`/`pattern`) can be limited by `path` only; split it into a field rule and a value rule".into());
     }
@@ -557,6 +739,7 @@ fn compile_rule(rc: &RuleConfig, index: usize) -> Result<Rule, Vec<RedactionConf
             selector,
             scope,
             action,
+            unless_value,
             trie,
             fired: AtomicU64::new(0),
         }),
@@ -784,7 +967,7 @@ struct Walk<'r, 's, 'o> {
     r: &'r Redactor,
     s: &'s mut Scratch,
     observer: Option<&'o mut dyn FnMut(Fired<'_>)>,
-    changed: usize,
+    summary: RedactionSummary,
     depth: usize,
 }
 
@@ -835,7 +1018,7 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
             r,
             s,
             observer,
-            changed: 0,
+            summary: RedactionSummary::default(),
             depth: 0,
         }
     }
@@ -864,6 +1047,48 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
         if self.observer.is_some() {
             path::push_step(&mut self.s.path, step);
         }
+        let first_end = self.advance(step, parent);
+        let here = start..self.s.states.len();
+        let keep = self.decide(v, step, first_end, here);
+        self.s.states.truncate(start);
+        self.s.path.truncate(path_len);
+        keep
+    }
+
+    /// Visits one attribute of a record under the `attributes` root states `root`. Its name is
+    /// split at dots for paths (`attributes.http.request.header.*` selects
+    /// `http.request.header.cookie`), while `key` and `key_like` see the whole name.
+    fn visit_attribute(
+        &mut self,
+        name: &str,
+        v: &mut Value,
+        root: std::ops::Range<usize>,
+        root_end: Option<u32>,
+    ) -> bool {
+        let start = self.s.states.len();
+        let path_len = self.s.path.len();
+        if self.observer.is_some() {
+            path::push_step(&mut self.s.path, Step::Key(name));
+        }
+        let mut parent = root;
+        let mut first_end = root_end;
+        for segment in name.split('.') {
+            let seg_start = self.s.states.len();
+            if let Some(end) = self.advance(Step::Key(segment), parent) {
+                first_end = Some(first_end.map_or(end, |f| f.min(end)));
+            }
+            parent = seg_start..self.s.states.len();
+        }
+        let keep = self.decide(v, Step::Key(name), first_end, parent);
+        self.s.states.truncate(start);
+        self.s.path.truncate(path_len);
+        keep
+    }
+
+    /// Advances the path states `parent` over `step`, pushing the new states; returns the
+    /// lowest field rule whose path ends at the new node.
+    fn advance(&mut self, step: Step<'_>, parent: std::ops::Range<usize>) -> Option<u32> {
+        let start = self.s.states.len();
         let mut first_end: Option<u32> = None;
         for i in parent {
             let st = self.s.states[i];
@@ -889,12 +1114,24 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
                 }
             });
         }
-        let here = start..self.s.states.len();
-        let keep = match self.first_field_rule(step, first_end) {
-            Some(ri) => self.apply_field(ri, v, here.clone()),
+        first_end
+    }
+
+    /// Applies the field rule that selects the node, or descends into it; returns whether it
+    /// stays.
+    fn decide(
+        &mut self,
+        v: &mut Value,
+        step: Step<'_>,
+        first_end: Option<u32>,
+        here: std::ops::Range<usize>,
+    ) -> bool {
+        match self.first_field_rule(step, first_end) {
+            Some(ri) => self.apply_field(ri, v, here),
             None if self.depth >= MAX_DEPTH => {
                 *v = Value::String(MASK.to_owned());
-                self.changed += 1;
+                self.summary.changed += 1;
+                self.summary.too_deep = true;
                 true
             }
             None => {
@@ -919,10 +1156,7 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
                 self.depth -= 1;
                 true
             }
-        };
-        self.s.states.truncate(start);
-        self.s.path.truncate(path_len);
-        keep
+        }
     }
 
     /// The first active field rule selecting the node: by a path that ends here (`path_end`,
@@ -975,8 +1209,9 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
     fn fire(&mut self, ri: usize, n: usize) {
         let rule = &self.r.rules[ri];
         rule.fired.fetch_add(n as u64, Ordering::Relaxed);
-        if !matches!(rule.action, Action::Keep) {
-            self.changed += n;
+        if !matches!(rule.action, Action::Keep) && n > 0 {
+            self.summary.changed += n;
+            self.summary.note(ri);
         }
         if let Some(obs) = self.observer.as_mut() {
             obs(Fired {
@@ -988,6 +1223,12 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
     }
 
     fn apply_field(&mut self, ri: usize, v: &mut Value, here: std::ops::Range<usize>) -> bool {
+        if let (Some(unless), Value::String(s)) = (&self.r.rules[ri].unless_value, &mut *v) {
+            if unless.is_match(s) {
+                self.apply_values(s, Some(here));
+                return true;
+            }
+        }
         let action = &self.r.rules[ri].action;
         match action {
             Action::Keep => {
@@ -999,9 +1240,10 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
                 false
             }
             Action::Mask | Action::Replace(_) => {
-                // An empty container or null carries nothing to hide.
+                // An empty string, container or null carries nothing to hide.
                 let empty = match v {
                     Value::Null => true,
+                    Value::String(s) => s.is_empty() && matches!(action, Action::Mask),
                     Value::Object(m) => m.is_empty() && matches!(action, Action::Mask),
                     Value::Array(a) => a.is_empty() && matches!(action, Action::Mask),
                     _ => false,

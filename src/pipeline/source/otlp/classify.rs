@@ -22,13 +22,18 @@
 //!
 //! | record | body | attributes |
 //! |---|---|---|
-//! | already mapped ([`redact_mapped`]) | maps and arrays: every rule, under the root `payload`, in the record's own scope (its `audit.category` and `audit.activity_type`), as when it was mapped; strings: value rules | every string, nested ones too: value rules |
-//! | anything else ([`redact_other`]) | strings: value rules; maps and arrays: every rule, under the root `body`, in [`EventScope::NONE`] (category `other`, no activity type: only rules without a `when` scope apply) | every string, nested ones too: value rules |
+//! | already mapped ([`redact_mapped`]) | maps and arrays: every rule, under the root `payload`, in the record's own scope (its `audit.category` and `audit.activity_type`), as when it was mapped; strings: value rules | every string, nested ones too: value rules (the mapping wrote them from the redacted event) |
+//! | anything else ([`redact_other`]) | free-text strings: value rules; maps, arrays and strings holding a JSON object or array: every rule, under the root `body`, in [`EventScope::NONE`] (category `other`, no activity type: only rules without a `when` scope apply) | every rule, under the root `attributes` ([`redact_app_attributes`]), in [`EventScope::NONE`] |
 //!
 //! "Value rules" are the detectors and patterns (`redact_text`): e-mail addresses, phone
-//! numbers, IP addresses, cards, tokens, secrets in URLs. Field rules (by key or path) are not
-//! applied to attributes: OpenTelemetry attribute names (`server.address`, `code.function.name`)
-//! would match the audit payload's key words (`address`, `name`) and lose what operators need.
+//! numbers, IP addresses, cards, tokens, credentials, secrets in URLs. An application's
+//! attributes get the field rules too, with an attribute's name split at its dots for paths:
+//! the built-in rules first keep the operational names of the OpenTelemetry semantic
+//! conventions (`service.name`, `server.address`, `code.function.name`), then pseudonymize or
+//! mask the personal ones (`user.full_name`, `client.address`, `user_agent.original`,
+//! credential headers, `db.query.text` literals), and only then apply the audit payload's key
+//! words (`billingAddress`, `phone_number`), which would otherwise mask `server.address`.
+//! A sender's resource attributes are redacted the same way.
 //! Redaction is idempotent, so re-redacting a mapped record changes nothing that was redacted
 //! already (pseudonyms are recognized and left alone).
 //!
@@ -40,7 +45,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use opentelemetry_proto::tonic::common::v1::{any_value::Value as V, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::{
+    any_value::Value as V, AnyValue, ArrayValue, KeyValue,
+};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
@@ -48,7 +55,7 @@ use serde::Deserialize;
 use crate::catalog::Category;
 use crate::otel::attr;
 use crate::otel::proto::{any_to_json, json_to_any};
-use crate::redact::{EventScope, Redactor};
+use crate::redact::{AttributeVerdict, EventScope, RedactionSummary, Redactor};
 
 /// What a record is; see the [module docs](self).
 #[derive(Debug, PartialEq, Eq)]
@@ -94,6 +101,7 @@ pub fn is_mapped(rec: &LogRecord) -> bool {
 }
 
 /// Re-applies redaction to a record audit-otel mapped already; returns the number of changes.
+/// The record keeps the redaction summary its mapping wrote.
 pub fn redact_mapped(redactor: &Redactor, rec: &mut LogRecord) -> usize {
     let category = str_attr(&rec.attributes, attr::CATEGORY)
         .and_then(category_of)
@@ -105,14 +113,122 @@ pub fn redact_mapped(redactor: &Redactor, rec: &mut LogRecord) -> usize {
         category,
         activity_type: &activity,
     };
-    redact_body(redactor, &mut rec.body, "payload", &scope)
-        + redact_attributes(redactor, &mut rec.attributes)
+    let mut summary = redact_body(redactor, &mut rec.body, "payload", &scope);
+    summary.merge(redact_attributes(redactor, &mut rec.attributes));
+    summary.changed
 }
 
-/// Redacts a record that is not an audit event; returns the number of changes.
+/// Redacts a record that is not an audit event and, when something changed, writes the
+/// summary (`redaction.count`, `redaction.rules`); returns the number of changes.
 pub fn redact_other(redactor: &Redactor, rec: &mut LogRecord) -> usize {
-    redact_body(redactor, &mut rec.body, "body", &EventScope::NONE)
-        + redact_attributes(redactor, &mut rec.attributes)
+    let mut summary = redact_body(redactor, &mut rec.body, "body", &EventScope::NONE);
+    summary.merge(redact_app_attributes(redactor, &mut rec.attributes));
+    add_summary(redactor, &summary, &mut rec.attributes);
+    summary.changed
+}
+
+/// Adds a redaction summary to attributes; one already there (from an audit-otel upstream) is
+/// added to, not repeated.
+fn add_summary(redactor: &Redactor, summary: &RedactionSummary, attributes: &mut Vec<KeyValue>) {
+    if summary.is_empty() || !redactor.summary_enabled() {
+        return;
+    }
+    let count = i64::try_from(summary.changed).unwrap_or(i64::MAX);
+    let names = redactor.rule_names(summary);
+    let find = |attributes: &mut Vec<KeyValue>, key: &str| {
+        attributes
+            .iter()
+            .position(|kv| kv.key == key)
+            .and_then(|i| attributes[i].value.as_mut()?.value.as_mut().map(|_| i))
+    };
+    match find(attributes, attr::REDACTION_COUNT) {
+        Some(i) => {
+            if let Some(V::IntValue(n)) =
+                attributes[i].value.as_mut().and_then(|v| v.value.as_mut())
+            {
+                *n = n.saturating_add(count);
+            }
+        }
+        None => attributes.push(kv_of(attr::REDACTION_COUNT, V::IntValue(count))),
+    }
+    let new = |n: &str| AnyValue {
+        value: Some(V::StringValue(n.to_owned())),
+    };
+    match find(attributes, attr::REDACTION_RULES) {
+        Some(i) => {
+            if let Some(V::ArrayValue(a)) =
+                attributes[i].value.as_mut().and_then(|v| v.value.as_mut())
+            {
+                for n in names {
+                    if !a
+                        .values
+                        .iter()
+                        .any(|v| matches!(&v.value, Some(V::StringValue(s)) if s == n))
+                    {
+                        a.values.push(new(n));
+                    }
+                }
+            }
+        }
+        None => attributes.push(kv_of(
+            attr::REDACTION_RULES,
+            V::ArrayValue(ArrayValue {
+                values: names.map(new).collect(),
+            }),
+        )),
+    }
+}
+
+fn kv_of(key: &str, value: V) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..KeyValue::default()
+    }
+}
+
+/// Redacts the attributes of an application's record (or of its resource) with every rule
+/// that has no `when` scope, under the root `attributes`. A string is redacted where it lies;
+/// any other value is redacted as JSON and converted back only when a rule changed it, so
+/// untouched values keep their exact types.
+pub fn redact_app_attributes(
+    redactor: &Redactor,
+    attributes: &mut Vec<KeyValue>,
+) -> RedactionSummary {
+    if attributes.is_empty() {
+        return RedactionSummary::default();
+    }
+    redactor.redact_attributes(&EventScope::NONE, |walk| {
+        attributes.retain_mut(|kv| {
+            let Some(any) = kv.value.as_mut() else {
+                return true;
+            };
+            match &mut any.value {
+                Some(V::StringValue(s)) => {
+                    let mut json = serde_json::Value::String(std::mem::take(s));
+                    let verdict = walk.redact(&kv.key, &mut json);
+                    match json {
+                        serde_json::Value::String(back) => *s = back,
+                        other => *any = json_to_any(other),
+                    }
+                    verdict != AttributeVerdict::Dropped
+                }
+                None | Some(V::StringValueStrindex(_)) => true,
+                Some(_) => {
+                    let mut json = any_to_json(any);
+                    match walk.redact(&kv.key, &mut json) {
+                        AttributeVerdict::Unchanged => true,
+                        AttributeVerdict::Changed => {
+                            *any = json_to_any(json);
+                            true
+                        }
+                        AttributeVerdict::Dropped => false,
+                    }
+                }
+            }
+        });
+        walk.summary()
+    })
 }
 
 /// Gives a mapped record the sender's trace context when the event brought none (no
@@ -135,59 +251,83 @@ fn redact_body(
     body: &mut Option<AnyValue>,
     root: &str,
     scope: &EventScope<'_>,
-) -> usize {
+) -> RedactionSummary {
     let Some(b) = body.as_mut() else {
-        return 0;
+        return RedactionSummary::default();
     };
     match &mut b.value {
-        Some(V::StringValue(s)) => redact_string(redactor, s),
+        Some(V::StringValue(s)) => match json_text(s) {
+            // Structured logging written as JSON text: the key rules apply as to a map body.
+            Some(mut json) => {
+                let summary = redactor.redact_value_summarized(root, &mut json, scope);
+                if !summary.is_empty() {
+                    *s = json.to_string();
+                }
+                summary
+            }
+            None => redact_string(redactor, s),
+        },
         Some(V::KvlistValue(_) | V::ArrayValue(_)) => {
             let mut json = any_to_json(b);
-            let n = redactor.redact_value(root, &mut json, scope);
-            if n > 0 {
+            let summary = redactor.redact_value_summarized(root, &mut json, scope);
+            if !summary.is_empty() {
                 *b = json_to_any(json);
             }
-            n
+            summary
         }
-        _ => 0,
+        _ => RedactionSummary::default(),
     }
 }
 
-fn redact_attributes(redactor: &Redactor, attributes: &mut [KeyValue]) -> usize {
-    attributes
-        .iter_mut()
-        .filter_map(|kv| kv.value.as_mut())
-        .map(|v| redact_strings(redactor, v))
-        .sum()
+/// A string that holds a JSON object or array, parsed; `None` for anything else (free text,
+/// broken JSON), which the value rules read as text.
+fn json_text(s: &str) -> Option<serde_json::Value> {
+    let t = s.trim_start();
+    if !(t.starts_with('{') || t.starts_with('[')) {
+        return None;
+    }
+    serde_json::from_str::<serde_json::Value>(t)
+        .ok()
+        .filter(|v| v.is_object() || v.is_array())
+}
+
+fn redact_attributes(redactor: &Redactor, attributes: &mut [KeyValue]) -> RedactionSummary {
+    let mut summary = RedactionSummary::default();
+    for v in attributes.iter_mut().filter_map(|kv| kv.value.as_mut()) {
+        summary.merge(redact_strings(redactor, v));
+    }
+    summary
 }
 
 /// Value rules on every string of a value, nested ones too (no JSON round trip: the types
 /// stay exact). Nesting is bounded by the decoders (protobuf and JSON recursion limits).
-fn redact_strings(redactor: &Redactor, v: &mut AnyValue) -> usize {
+fn redact_strings(redactor: &Redactor, v: &mut AnyValue) -> RedactionSummary {
+    let mut summary = RedactionSummary::default();
     match &mut v.value {
-        Some(V::StringValue(s)) => redact_string(redactor, s),
-        Some(V::ArrayValue(a)) => a
-            .values
-            .iter_mut()
-            .map(|x| redact_strings(redactor, x))
-            .sum(),
-        Some(V::KvlistValue(kv)) => kv
-            .values
-            .iter_mut()
-            .filter_map(|k| k.value.as_mut())
-            .map(|x| redact_strings(redactor, x))
-            .sum(),
-        _ => 0,
+        Some(V::StringValue(s)) => summary = redact_string(redactor, s),
+        Some(V::ArrayValue(a)) => {
+            for x in &mut a.values {
+                summary.merge(redact_strings(redactor, x));
+            }
+        }
+        Some(V::KvlistValue(kv)) => {
+            for x in kv.values.iter_mut().filter_map(|k| k.value.as_mut()) {
+                summary.merge(redact_strings(redactor, x));
+            }
+        }
+        _ => {}
     }
+    summary
 }
 
-fn redact_string(redactor: &Redactor, s: &mut String) -> usize {
-    let redacted = match redactor.redact_text(s) {
-        Cow::Owned(r) => r,
-        Cow::Borrowed(_) => return 0,
-    };
-    *s = redacted;
-    1
+fn redact_string(redactor: &Redactor, s: &mut String) -> RedactionSummary {
+    match redactor.redact_text_summarized(s) {
+        (Cow::Owned(r), summary) => {
+            *s = r;
+            summary
+        }
+        (Cow::Borrowed(_), summary) => summary,
+    }
 }
 
 fn str_attr<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a str> {
@@ -510,7 +650,7 @@ mod tests {
         ));
         let before = rec.clone();
         let n = redact_other(&r, &mut rec);
-        assert_eq!(n, 3);
+        assert_eq!(n, 4, "two matches in the body, one in each attribute");
         let body = body_str(&rec);
         assert!(!body.contains("dave@example.com") && !body.contains("7700 900123"));
         assert!(body.starts_with("password reset for "), "{body}");
@@ -522,6 +662,285 @@ mod tests {
         let once = rec.clone();
         assert_eq!(redact_other(&r, &mut rec), 0);
         assert_eq!(rec, once);
+    }
+
+    #[test]
+    fn app_attributes_get_key_rules_by_semantic_convention_and_key_words() {
+        let r = Redactor::default();
+        let mut rec = string_body("checkout failed");
+        let planted = [
+            ("user.full_name", "Zoë Okonkwo-Baptiste"),
+            ("user.name", "zoe_okonkwo77"),
+            ("user.email", "zoe@example.org"),
+            ("enduser.id", "zokonkwo"),
+            ("billingAddress", "12 Rue des Lilas, 75011 Paris"),
+            ("phone_number", "(415) 555-0199"),
+            ("customer_name", "Zoë Okonkwo"),
+            (
+                "user_agent.original",
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
+            ),
+            ("client.address", "198.51.100.23"),
+            (
+                "http.request.header.authorization",
+                "Basic em9lOnMzY3JldA==",
+            ),
+            ("http.request.header.cookie", "sid=a81f2c; theme=dark"),
+            ("http.request.header.x-api-key", "k_51Hx9Zq"),
+            (
+                "url.full",
+                "https://shop.example/cb?code=Q1w2E3&next=%2Fhome",
+            ),
+            ("url.query", "token=abc123xyz&lang=en"),
+            ("geo.postal_code", "75011"),
+        ];
+        for (k, v) in planted {
+            rec.attributes.push(kv(k, s(v)));
+        }
+        let kept = [
+            ("service.name", "checkout"),
+            ("server.address", "api.internal"),
+            ("code.function.name", "Checkout.pay"),
+            ("http.route", "/v1/orders/{id}"),
+            ("http.request.method", "POST"),
+            ("user.id", "u_829"),
+            ("k8s.pod.name", "checkout-7d9f"),
+            ("db.operation.name", "SELECT"),
+            ("user_agent.name", "Firefox"),
+        ];
+        for (k, v) in kept {
+            rec.attributes.push(kv(k, s(v)));
+        }
+        rec.attributes
+            .push(kv("http.response.status_code", V::IntValue(402)));
+        rec.attributes.push(kv(
+            "db.query.text",
+            s("SELECT * FROM users WHERE email='zoe@example.org' AND age > 30 AND id = $1"),
+        ));
+        let n = redact_other(&r, &mut rec);
+        assert!(n >= planted.len(), "{n}");
+        let text = format!("{:?}", rec.attributes);
+        for (k, v) in planted {
+            assert!(!text.contains(v), "{k}: {v} leaked: {text}");
+            assert!(str_attr(&rec.attributes, k).is_some(), "{k} kept its key");
+        }
+        for (k, v) in kept {
+            assert_eq!(attr_str(&rec, k), v, "{k}");
+        }
+        assert_eq!(
+            rec.attributes
+                .iter()
+                .find(|a| a.key == "http.response.status_code")
+                .and_then(|a| a.value.clone()),
+            Some(AnyValue {
+                value: Some(V::IntValue(402))
+            })
+        );
+        assert_eq!(
+            attr_str(&rec, "db.query.text"),
+            "SELECT * FROM users WHERE email=? AND age > ? AND id = $1"
+        );
+        // Identities are pseudonymized (correlation), not masked.
+        assert!(attr_str(&rec, "user.email").starts_with("hmac:"));
+        assert!(attr_str(&rec, "client.address").starts_with("hmac:"));
+        assert_eq!(
+            attr_str(&rec, "url.full"),
+            "https://shop.example/cb?code=[REDACTED]&next=%2Fhome"
+        );
+        assert_eq!(attr_str(&rec, "url.query"), "token=[REDACTED]&lang=en");
+        // Idempotent.
+        let once = rec.clone();
+        assert_eq!(redact_other(&r, &mut rec), 0);
+        assert_eq!(rec, once);
+    }
+
+    #[test]
+    fn app_attribute_rules_are_configurable_and_drop_removes() {
+        use crate::redact::{ActionName, RedactionConfig, RuleConfig};
+        let config = RedactionConfig {
+            rules: vec![
+                RuleConfig {
+                    path: vec!["attributes.tenant.**".to_owned()],
+                    ..RuleConfig::new("drop-tenant", ActionName::Drop)
+                },
+                RuleConfig {
+                    key: Some(r"^app\.customer_ref$".to_owned()),
+                    ..RuleConfig::new("keep-customer-ref", ActionName::Keep)
+                },
+            ],
+            ..RedactionConfig::default()
+        };
+        let r = Redactor::compile(&config).unwrap();
+        let mut rec = string_body("x");
+        rec.attributes.push(kv("tenant.name", s("Acme")));
+        rec.attributes.push(kv("tenant.plan", s("gold")));
+        rec.attributes
+            .push(kv("app.customer_ref", s("CR-1@example.com")));
+        rec.attributes.push(kv("app.note", V::IntValue(7)));
+        redact_other(&r, &mut rec);
+        let keys: Vec<&str> = rec.attributes.iter().map(|a| a.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "app.customer_ref",
+                "app.note",
+                "redaction.count",
+                "redaction.rules"
+            ]
+        );
+        assert_eq!(attr_str(&rec, "app.customer_ref"), "CR-1@example.com");
+        // A masked number becomes the mask string.
+        assert_eq!(attr_str(&rec, "app.note"), "[REDACTED]");
+    }
+
+    #[test]
+    fn resource_attributes_are_redacted_like_a_records() {
+        let r = Redactor::default();
+        let mut attrs = vec![
+            kv("service.name", s("checkout")),
+            kv("host.name", s("node-3")),
+            kv("process.owner", s("alice")),
+            kv(
+                "process.command_line",
+                s("app --db postgres://app:hunter2@db/app"),
+            ),
+        ];
+        assert!(redact_app_attributes(&r, &mut attrs).changed >= 2);
+        let text = format!("{attrs:?}");
+        assert!(
+            !text.contains("alice") && !text.contains("hunter2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("checkout") && text.contains("node-3"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn map_bodies_keep_codes_paths_and_empty_values() {
+        let r = Redactor::default();
+        let mut rec = LogRecord {
+            body: Some(json_to_any(serde_json::json!({
+                "msg": "login failed",
+                "reason": "invalid_password",
+                "failure_reason": "Customer Zoë Okonkwo called",
+                "redirect_url": "https://app.example/login?next=%2Fhome&state=&code=Zx81",
+                "state": "",
+                "status": {"state": "active"},
+                "oauth": {"state": "Zq81-xPp_k2"},
+            }))),
+            ..LogRecord::default()
+        };
+        redact_other(&r, &mut rec);
+        let body = any_to_json(rec.body.as_ref().unwrap());
+        assert_eq!(body["reason"], "invalid_password");
+        assert_eq!(body["failure_reason"], "[REDACTED]");
+        assert_eq!(
+            body["redirect_url"],
+            "https://app.example/login?next=%2Fhome&state=&code=[REDACTED]"
+        );
+        assert_eq!(body["state"], "");
+        assert_eq!(body["status"]["state"], "active");
+        assert_eq!(body["oauth"]["state"], "[REDACTED]");
+    }
+
+    #[test]
+    fn records_say_what_redaction_did_but_never_the_values() {
+        fn rules_of(rec: &LogRecord) -> Vec<String> {
+            let a = rec
+                .attributes
+                .iter()
+                .find(|a| a.key == attr::REDACTION_RULES)
+                .expect("redaction.rules");
+            match a.value.as_ref().and_then(|v| v.value.as_ref()) {
+                Some(V::ArrayValue(a)) => a
+                    .values
+                    .iter()
+                    .map(|v| match &v.value {
+                        Some(V::StringValue(s)) => s.clone(),
+                        other => panic!("{other:?}"),
+                    })
+                    .collect(),
+                other => panic!("{other:?}"),
+            }
+        }
+        fn count_of(rec: &LogRecord) -> Option<i64> {
+            rec.attributes
+                .iter()
+                .find(|a| a.key == attr::REDACTION_COUNT)
+                .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+                    V::IntValue(n) => Some(*n),
+                    _ => None,
+                })
+        }
+        let r = Redactor::default();
+        let mut rec = string_body("reset for dave@example.com, card 4111 1111 1111 1111");
+        rec.attributes.push(kv("user.full_name", s("Dave Jones")));
+        redact_other(&r, &mut rec);
+        assert_eq!(count_of(&rec), Some(3));
+        assert_eq!(
+            rules_of(&rec),
+            [
+                "mask-otel-personal",
+                "mask-secrets-in-text",
+                "hash-contacts-in-text"
+            ]
+        );
+        // Passing a second time adds nothing.
+        let once = rec.clone();
+        redact_other(&r, &mut rec);
+        assert_eq!(rec, once);
+        // A clean record gets no summary.
+        let mut clean = string_body("GET /health 200");
+        redact_other(&r, &mut clean);
+        assert_eq!(count_of(&clean), None);
+
+        // Audit events carry it from the core.
+        let core = AuditCore::default();
+        let (lines, _) = events(20);
+        let mut summarized = 0;
+        for line in &lines {
+            let rec = core.process(line, 1).unwrap();
+            if let Some(n) = count_of(&rec) {
+                assert!(n > 0);
+                assert!(!rules_of(&rec).is_empty());
+                summarized += 1;
+            }
+        }
+        assert!(summarized > 10, "{summarized} of 20 events summarized");
+
+        // `summary: false` turns it off.
+        let quiet = Redactor::compile(&crate::redact::RedactionConfig {
+            summary: false,
+            ..crate::redact::RedactionConfig::default()
+        })
+        .unwrap();
+        let mut rec = string_body("mail dave@example.com");
+        assert_eq!(redact_other(&quiet, &mut rec), 1);
+        assert!(rec.attributes.is_empty());
+    }
+
+    #[test]
+    fn json_text_bodies_get_the_key_rules_of_map_bodies() {
+        let r = Redactor::default();
+        let mut rec = string_body(
+            r#"{"msg":"signup","full_name":"Kwame Abernathy","phone":"0151 22645648","status":"ok"}"#,
+        );
+        assert!(redact_other(&r, &mut rec) >= 2);
+        let body: serde_json::Value = serde_json::from_str(body_str(&rec)).unwrap();
+        assert_eq!(body["full_name"], "[REDACTED]");
+        assert!(body["phone"].as_str().unwrap().starts_with("hmac:"));
+        assert_eq!(body["msg"], "signup");
+        assert_eq!(body["status"], "ok");
+        // Untouched JSON text keeps its exact text; broken JSON is free text.
+        let text = r#"{ "msg": "started",  "port": 8080 }"#;
+        let mut rec = string_body(text);
+        assert_eq!(redact_other(&r, &mut rec), 0);
+        assert_eq!(body_str(&rec), text);
+        let mut rec = string_body(r#"{"msg": "mail bob@example.com"#);
+        assert_eq!(redact_other(&r, &mut rec), 1);
+        assert!(!body_str(&rec).contains("bob@example.com"));
     }
 
     #[test]

@@ -14,7 +14,10 @@
 //! | malformed audit event | a rejection (counted, dead-lettered, reported as partial success) | | |
 //! | re-delivered audit event (same id) | nothing (counted in `duplicates`) | | |
 //!
-//! A `ResourceLogs` without a resource gets the pipeline's; a `ScopeLogs` without a scope keeps
+//! A sender's resource attributes are redacted as an application record's attributes are
+//! ([`classify::redact_app_attributes`]: `service.*`, `host.*`, `k8s.*` and the other
+//! operational namespaces are kept; `process.owner` or an address in `process.command_line`
+//! is not). A `ResourceLogs` without a resource gets the pipeline's; a `ScopeLogs` without a scope keeps
 //! an empty one (so application logs are not labelled as audit-otel's). The `schema_url`s of
 //! the request are not carried (a batch has no place for them).
 
@@ -80,10 +83,13 @@ pub fn prepare(
     let mut redactions = 0usize;
     let mut position = first_position;
     for rl in req.resource_logs {
-        let resource = rl
-            .resource
-            .map(Arc::new)
-            .unwrap_or_else(|| ctx.resource().clone());
+        let resource = match rl.resource {
+            Some(mut r) => {
+                redactions += classify::redact_app_attributes(redactor, &mut r.attributes).changed;
+                Arc::new(r)
+            }
+            None => ctx.resource().clone(),
+        };
         for sl in rl.scope_logs {
             let scope = Arc::new(sl.scope.unwrap_or_default());
             for mut rec in sl.log_records {
