@@ -16,6 +16,7 @@
 
 pub mod activity;
 mod builtin;
+pub mod payload_model;
 
 use std::borrow::Cow;
 use std::collections::HashMap;

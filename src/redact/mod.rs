@@ -48,6 +48,7 @@ mod action;
 pub mod config;
 mod defaults;
 pub mod detect;
+mod free_text;
 pub(crate) mod path;
 
 use std::borrow::Cow;
