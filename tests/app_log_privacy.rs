@@ -151,17 +151,7 @@ impl Matcher {
 /// The Python interpreter with the SDK, or `None` (after saying why) when it is missing and not
 /// required.
 fn sdk_python(test: &str) -> Option<PathBuf> {
-    let required = std::env::var("AUDIT_OTEL_INTEROP").is_ok_and(|v| !v.is_empty() && v != "0");
-    match tools::find_sdk_python() {
-        Ok(p) => Some(p),
-        Err(why) if required => panic!("AUDIT_OTEL_INTEROP is set, but {why}"),
-        Err(why) => {
-            eprintln!(
-                "SKIPPED {test}: {why}. (Set AUDIT_OTEL_INTEROP=1 to fail instead of skipping.)"
-            );
-            None
-        }
-    }
+    tools::found_or_skip(test, tools::find_sdk_python())
 }
 
 fn tempdir(name: &str) -> PathBuf {

@@ -49,19 +49,9 @@ struct Interop {
 
 /// The tools, or `None` (after saying why) when they are missing and not required.
 fn interop_tools(test: &str) -> Option<Interop> {
-    let required = std::env::var("AUDIT_OTEL_INTEROP").is_ok_and(|v| !v.is_empty() && v != "0");
     let found = tools::find_sdk_python()
         .and_then(|python| tools::find_rotel().map(|rotel| Interop { python, rotel }));
-    match found {
-        Ok(t) => Some(t),
-        Err(why) if required => panic!("AUDIT_OTEL_INTEROP is set, but {why}"),
-        Err(why) => {
-            eprintln!(
-                "SKIPPED {test}: {why}. (Set AUDIT_OTEL_INTEROP=1 to fail instead of skipping.)"
-            );
-            None
-        }
-    }
+    tools::found_or_skip(test, found)
 }
 
 fn tempdir(name: &str) -> PathBuf {

@@ -20,6 +20,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A tool that was found, or `None` after saying why the test skips. With
+/// `AUDIT_OTEL_INTEROP` set (CI sets it after running setup.sh), a missing tool fails instead.
+pub fn found_or_skip<T>(test: &str, found: Result<T, String>) -> Option<T> {
+    let required = std::env::var("AUDIT_OTEL_INTEROP").is_ok_and(|v| !v.is_empty() && v != "0");
+    match found {
+        Ok(t) => Some(t),
+        Err(why) if required => panic!("AUDIT_OTEL_INTEROP is set, but {why}"),
+        Err(why) => {
+            eprintln!(
+                "SKIPPED {test}: {why}. (Set AUDIT_OTEL_INTEROP=1 to fail instead of skipping.)"
+            );
+            None
+        }
+    }
+}
+
 /// The venv `tests/interop/setup.sh` creates when given no argument.
 pub fn default_venv() -> PathBuf {
     std::env::var_os("INTEROP_VENV")
