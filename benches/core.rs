@@ -23,7 +23,8 @@
 //! | `parse` | `AuditEvent::from_slice` (strict JSON reader + envelope checks) | `serde_json::from_slice::<Value>` on the same bytes |
 //! | `redact` | `Redactor::redact` in place on a clone of each parsed event (clone made in setup, not timed): `default_rules`; `allowlist_no_defaults` (`default_rules: false`, payload pruned to 9 paths); `default_plus_user_regex` (one user `pattern` rule before the defaults) | `peer_null_walk`: a walk of the same trees reading every key and string (`str::len`) |
 //! | `map` | `map_event` (catalog lookup included) into a `ProtoRecord`, on redacted events | `serde_json::to_string` of the same event's payload |
-//! | `core_end_to_end` | `AuditCore::process` (bytes → OTLP `LogRecord`); the same plus `export_request` + `to_json_line` per 100 records (OTLP/JSON line); the same plus `prost::Message::encode_to_vec` (OTLP protobuf) | `serde_json::from_slice::<Value>` + `serde_json::to_vec` (parse and re-serialize, no work) |
+//! | `encode` | `OtlpClient::encode` of processed records in requests of 512, protobuf framed for gRPC and compressed: `gzip_1`, `gzip_6`, `zstd_1`, `zstd_3`, `none` (bytes per event printed); `protobuf_only`: `otel::encode::export_request_to_vec` | `peer_prost_encode_to_vec`: prost's `encode_to_vec` of the same requests |
+//! | `core_end_to_end` | `AuditCore::process` (bytes → OTLP `LogRecord`); the same plus `export_request` + `to_json_line` per 100 records (OTLP/JSON line); the same plus `otel::encode::export_request_to_vec` (OTLP protobuf, as the sinks encode) | `serde_json::from_slice::<Value>` + `serde_json::to_vec` (parse and re-serialize, no work) |
 //!
 //! End-to-end routines pay for everything, allocation and drop included; the redact and map
 //! routines return their output so that its drop is not timed.
@@ -75,6 +76,7 @@ use criterion::{
     criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
 };
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
+use opentelemetry_proto::tonic::resource::v1::Resource;
 use serde_json::{Map, Value};
 
 /// Events per corpus; one benchmark iteration processes the whole corpus.
@@ -380,17 +382,23 @@ fn bench_map(c: &mut Criterion<Clock>, corpus: &Corpus, catalog: &Catalog) {
     g.finish();
 }
 
-/// Bytes in, record or bytes out, everything paid (allocation and drop included), against parse
-/// and re-serialize with `serde_json`.
-fn bench_end_to_end(c: &mut Criterion<Clock>, corpus: &Corpus) {
-    let mut g = c.benchmark_group(format!("core_end_to_end/{}", corpus.name));
-    configure(&mut g, corpus);
+/// The core with the default rules, and the resource of the benchmark's requests.
+fn core_and_resource() -> (AuditCore, Resource) {
     let core = AuditCore::new(
         Catalog::builtin(),
         default_redactor(),
         ParseOptions::default(),
     );
     let res = resource(&[("service.name".to_owned(), "audit-otel-bench".to_owned())]);
+    (core, res)
+}
+
+/// Bytes in, record or bytes out, everything paid (allocation and drop included), against parse
+/// and re-serialize with `serde_json`.
+fn bench_end_to_end(c: &mut Criterion<Clock>, corpus: &Corpus) {
+    let mut g = c.benchmark_group(format!("core_end_to_end/{}", corpus.name));
+    configure(&mut g, corpus);
+    let (core, res) = core_and_resource();
     let records = |chunk: &[Vec<u8>]| -> Vec<LogRecord> {
         chunk
             .iter()
@@ -419,7 +427,7 @@ fn bench_end_to_end(c: &mut Criterion<Clock>, corpus: &Corpus) {
         b.iter(|| {
             for chunk in corpus.lines.chunks(BATCH) {
                 let req = export_request(res.clone(), records(chunk));
-                black_box(prost::Message::encode_to_vec(&req));
+                black_box(audit_otel::otel::encode::export_request_to_vec(&req));
             }
         })
     });
@@ -428,6 +436,73 @@ fn bench_end_to_end(c: &mut Criterion<Clock>, corpus: &Corpus) {
             for line in &corpus.lines {
                 let v: Value = serde_json::from_slice(black_box(line)).expect("parses");
                 black_box(serde_json::to_vec(&v).expect("serializes"));
+            }
+        })
+    });
+    g.finish();
+}
+
+/// Encoding a sink's requests: `BATCH` records per request, protobuf plus each compression the
+/// OTLP sink offers, as `OtlpClient::encode` does it before the first attempt. The peer is the
+/// bare protobuf encoding. Prints each setting's bytes per event once, for the ratio.
+fn bench_encode(c: &mut Criterion<Clock>, corpus: &Corpus) {
+    use audit_otel::pipeline::sink::otlp::{Compression, OtlpClient, OtlpProtocol, OtlpSinkConfig};
+    let mut g = c.benchmark_group(format!("encode/{}", corpus.name));
+    configure(&mut g, corpus);
+    let (core, res) = core_and_resource();
+    let requests: Vec<_> = corpus
+        .lines
+        .chunks(BATCH)
+        .map(|chunk| {
+            let records = chunk
+                .iter()
+                .map(|l| core.process(l, OBSERVED_UNIX_NANO).expect("processes"))
+                .collect();
+            export_request(res.clone(), records)
+        })
+        .collect();
+    let settings = [
+        ("gzip_1", Compression::Gzip, Some(1)),
+        ("gzip_6", Compression::Gzip, Some(6)),
+        ("zstd_1", Compression::Zstd, Some(1)),
+        ("zstd_3", Compression::Zstd, Some(3)),
+        ("none", Compression::None, None),
+    ];
+    for (name, compression, level) in settings {
+        let mut cfg = OtlpSinkConfig::new("http://localhost:4317", OtlpProtocol::Grpc);
+        cfg.compression = compression;
+        cfg.compression_level = level;
+        let client = OtlpClient::new(&cfg).expect("a valid sink");
+        let bytes: usize = requests
+            .iter()
+            .map(|r| client.encode(r).expect("encodes").len())
+            .sum();
+        eprintln!(
+            "encode/{}/{name}: {} bytes/event on the wire",
+            corpus.name,
+            bytes / corpus.lines.len()
+        );
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                for req in &requests {
+                    black_box(client.encode(black_box(req)).expect("encodes"));
+                }
+            })
+        });
+    }
+    g.bench_function("protobuf_only", |b| {
+        b.iter(|| {
+            for req in &requests {
+                black_box(audit_otel::otel::encode::export_request_to_vec(black_box(
+                    req,
+                )));
+            }
+        })
+    });
+    g.bench_function("peer_prost_encode_to_vec", |b| {
+        b.iter(|| {
+            for req in &requests {
+                black_box(prost::Message::encode_to_vec(black_box(req)));
             }
         })
     });
@@ -456,6 +531,7 @@ fn benches(c: &mut Criterion<Clock>) {
         bench_redact(c, &corpus);
         bench_map(c, &corpus, &catalog);
         bench_end_to_end(c, &corpus);
+        bench_encode(c, &corpus);
     }
 }
 

@@ -101,6 +101,36 @@ struct Args {
     /// Longest a path may take (default 120 s + 1 s per 2,000 events).
     #[arg(long)]
     timeout_secs: Option<u64>,
+    /// The pipeline file of (b) (default: the shipped `pipelines/sidecar.yaml`); it is given
+    /// the `AUDIT_OTEL_*` variables of the shipped one.
+    #[arg(long)]
+    pipeline: Option<PathBuf>,
+    /// Pins the processes under test (audit-otel and rotel) to these cores (`taskset -c`
+    /// syntax: `0`, `0-3`, `0,2`). The sender and receiver are not pinned.
+    #[arg(long)]
+    cpus: Option<String>,
+    /// Compression of the OTLP sinks of (a), and of (b) through `AUDIT_OTEL_EXPORT_COMPRESSION`:
+    /// gzip, zstd or none (default: the sink's default).
+    #[arg(long)]
+    compression: Option<String>,
+    /// Compression level of (a)'s sink (default: the algorithm's default).
+    #[arg(long)]
+    compression_level: Option<i32>,
+    /// `max_in_flight` of (a)'s sink (default: the sink's default).
+    #[arg(long)]
+    max_in_flight: Option<usize>,
+    /// `workers` of (a)'s pipeline (default: the cores audit-otel may use).
+    #[arg(long)]
+    workers: Option<usize>,
+    /// The paths to run, comma-separated: file, sidecar, rotel (default: all three).
+    #[arg(long, default_value = "file,sidecar,rotel", value_delimiter = ',')]
+    paths: Vec<String>,
+}
+
+impl Args {
+    fn runs(&self, path: &str) -> bool {
+        self.paths.iter().any(|p| p.trim() == path)
+    }
 }
 
 /// The events, as an NDJSON file (a) and as pre-encoded OTLP requests (b, c).
@@ -385,9 +415,18 @@ fn audit_otel(
     pipeline: &Path,
     env: &[(&str, String)],
     log: &Path,
+    cpus: Option<&str>,
 ) -> Result<Child, String> {
     let stderr = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-    let mut cmd = Command::new(bin);
+    // `taskset -c LIST program` execs the program: same pid, every thread on those cores.
+    let mut cmd = match cpus {
+        Some(list) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", list]).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
     cmd.args(["run", "--pipeline"])
         .arg(pipeline)
         .env("AUDIT_OTEL_HMAC_KEY", HMAC_KEY)
@@ -412,13 +451,29 @@ fn audit_otel(
 }
 
 /// (a): file source → core → OTLP/gRPC sink.
-fn run_file(bin: &Path, w: &Workload, dir: &Path, timeout: Duration) -> Result<PathResult, String> {
+fn run_file(bin: &Path, b: &Bench<'_>) -> Result<PathResult, String> {
+    let (w, dir, timeout, args) = (b.w, b.dir, b.timeout, b.args);
     let rx = receiver()?;
     let pipeline = dir.join("file-throughput.yaml");
+    let mut sink_options = String::new();
+    if let Some(c) = &args.compression {
+        sink_options.push_str(&format!("    compression: {c}\n"));
+    }
+    if let Some(l) = args.compression_level {
+        sink_options.push_str(&format!("    compression_level: {l}\n"));
+    }
+    if let Some(n) = args.max_in_flight {
+        sink_options.push_str(&format!("    max_in_flight: {n}\n"));
+    }
+    let workers = args
+        .workers
+        .map(|n| format!("workers: {n}\n"))
+        .unwrap_or_default();
     let yaml = format!(
         "name: throughput-file\n\
+         {workers}\
          sources:\n  - type: file\n    path: {path}\n\
-         sinks:\n  - type: otlp\n    endpoint: {endpoint}\n    protocol: grpc\n    compression: gzip\n\
+         sinks:\n  - type: otlp\n    endpoint: {endpoint}\n    protocol: grpc\n{sink_options}\
          \x20   batch:\n      max_records: 512\n      max_age_ms: 200\n\
          \x20   queue:\n      max_records: 2048\n      when_full: block\n\
          resource:\n  service.name: audit-otel\n\
@@ -429,7 +484,7 @@ fn run_file(bin: &Path, w: &Workload, dir: &Path, timeout: Duration) -> Result<P
     std::fs::write(&pipeline, yaml).map_err(|e| format!("{}: {e}", pipeline.display()))?;
     let log = dir.join("audit-otel-file.log");
     let start = Instant::now();
-    let mut child = audit_otel(bin, &pipeline, &[], &log)?;
+    let mut child = audit_otel(bin, &pipeline, &[], &log, args.cpus.as_deref())?;
     let sampler = Sampler::start(child.id());
     let n = w.events;
     let waited = wait_delivery(
@@ -618,19 +673,18 @@ fn push_and_wait(
 fn run_sidecar(bin: &Path, b: &Bench<'_>) -> Result<PathResult, String> {
     let rx = receiver()?;
     let [grpc, http, admin] = tools::free_addrs::<3>();
-    let pipeline = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/sidecar.yaml");
+    let pipeline = sidecar_pipeline(b.args);
     let log = b.dir.join("audit-otel-sidecar.log");
-    let mut child = audit_otel(
-        bin,
-        &pipeline,
-        &[
-            ("AUDIT_OTEL_GRPC_LISTEN", grpc.to_string()),
-            ("AUDIT_OTEL_HTTP_LISTEN", http.to_string()),
-            ("AUDIT_OTEL_ADMIN_LISTEN", admin.to_string()),
-            ("AUDIT_OTEL_EXPORT_ENDPOINT", rx.grpc_endpoint()),
-        ],
-        &log,
-    )?;
+    let mut env = vec![
+        ("AUDIT_OTEL_GRPC_LISTEN", grpc.to_string()),
+        ("AUDIT_OTEL_HTTP_LISTEN", http.to_string()),
+        ("AUDIT_OTEL_ADMIN_LISTEN", admin.to_string()),
+        ("AUDIT_OTEL_EXPORT_ENDPOINT", rx.grpc_endpoint()),
+    ];
+    if let Some(c) = &b.args.compression {
+        env.push(("AUDIT_OTEL_EXPORT_COMPRESSION", c.clone()));
+    }
+    let mut child = audit_otel(bin, &pipeline, &env, &log, b.args.cpus.as_deref())?;
     tools::wait_readyz(&mut child, admin, Duration::from_secs(30), &log)?;
     let sampler = Sampler::start(child.id());
     let mut result = PathResult {
@@ -663,6 +717,10 @@ fn run_sidecar(bin: &Path, b: &Bench<'_>) -> Result<PathResult, String> {
 fn run_rotel(rotel_bin: &Path, b: &Bench<'_>) -> Result<PathResult, String> {
     let rx = receiver()?;
     let mut rotel = tools::Rotel::start(rotel_bin, &rx.grpc_endpoint(), "grpc", &[], b.dir)?;
+    if let Some(list) = &b.args.cpus {
+        // Every thread rotel has started (it is up and idle now); later ones inherit.
+        pin_running(rotel.child.id(), list)?;
+    }
     let sampler = Sampler::start(rotel.child.id());
     let mut result = PathResult {
         key: "rotel",
@@ -683,6 +741,43 @@ fn run_rotel(rotel_bin: &Path, b: &Bench<'_>) -> Result<PathResult, String> {
     result.received = settle(&rx);
     result.exit_code = rotel.terminate(Duration::from_secs(10));
     Ok(result)
+}
+
+/// The pipeline of (b): `--pipeline`, or the shipped sidecar pipeline (found from the source
+/// tree this example was built in, so it runs from any folder).
+fn sidecar_pipeline(args: &Args) -> PathBuf {
+    args.pipeline
+        .clone()
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/sidecar.yaml"))
+}
+
+/// Pins every thread of a running process to a core list (`taskset -a -p -c`).
+fn pin_running(pid: u32, list: &str) -> Result<(), String> {
+    let status = Command::new("taskset")
+        .args(["-a", "-p", "-c", list, &pid.to_string()])
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("--cpus needs taskset (util-linux): {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("taskset -a -p -c {list} {pid} failed ({status})"))
+    }
+}
+
+/// The cores in a `taskset -c` list (`0-3,6` is 5), for the report.
+fn count_cpus(list: &str) -> Result<usize, String> {
+    let bad = || format!("--cpus {list:?}: give cores as taskset -c does, e.g. 0-3 or 0,2");
+    let mut n = 0;
+    for part in list.split(',').map(str::trim) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        let (a, b): (usize, usize) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+        if b < a {
+            return Err(bad());
+        }
+        n += b - a + 1;
+    }
+    Ok(n)
 }
 
 /// `target/<profile>/audit-otel` next to this example, or `$AUDIT_OTEL_BIN`.
@@ -781,11 +876,15 @@ fn print_table(
         w.generate_secs
     );
     println!(
-        "sender: {} gRPC streams, {} pre-encoded requests of <= {} records; receiver: in-process, counting only; {} CPUs, load average at start {}{}",
+        "sender: {} gRPC streams, {} pre-encoded requests of <= {} records; receiver: in-process, counting only; {} CPUs{}, load average at start {}{}",
         args.streams,
         w.requests.len(),
         args.batch,
         cpus(),
+        args.cpus
+            .as_deref()
+            .map(|l| format!(" (processes under test pinned to {l})"))
+            .unwrap_or_default(),
         load,
         if cfg!(debug_assertions) { "; DEBUG BUILD (numbers meaningless)" } else { "" }
     );
@@ -881,6 +980,11 @@ fn print_json(
         "streams": args.streams,
         "requests": w.requests.len(),
         "cpus": cpus(),
+        "pinned_cpus": args.cpus,
+        "compression": args.compression,
+        "compression_level": args.compression_level,
+        "max_in_flight": args.max_in_flight,
+        "workers": args.workers,
         "load_average_at_start": load,
         "release_build": !cfg!(debug_assertions),
         "ok": results.iter().all(|r| r.ok(w.events)),
@@ -913,7 +1017,21 @@ fn run(args: &Args) -> Result<bool, String> {
         return Err("--events must be at least 1".into());
     }
     let bin = audit_otel_bin()?;
-    let rotel = if args.skip_rotel {
+    if let Some(list) = &args.cpus {
+        count_cpus(list)?;
+    }
+    for p in &args.paths {
+        if !["file", "sidecar", "rotel"].contains(&p.trim()) {
+            return Err(format!(
+                "--paths: {p:?} is not a path; give file, sidecar and/or rotel"
+            ));
+        }
+    }
+    let sidecar = sidecar_pipeline(args);
+    if !sidecar.is_file() {
+        return Err(format!("--pipeline: {} is not a file", sidecar.display()));
+    }
+    let rotel = if args.skip_rotel || !args.runs("rotel") {
         Err("--skip-rotel".to_owned())
     } else {
         tools::find_rotel()
@@ -946,10 +1064,14 @@ fn run(args: &Args) -> Result<bool, String> {
         timeout,
     };
     let mut results = Vec::new();
-    note(format!("(a) file path: {}", bin.display()));
-    results.push(run_file(&bin, &w, &dir, timeout)?);
-    note("(b) sidecar path: pipelines/sidecar.yaml");
-    results.push(run_sidecar(&bin, &bench)?);
+    if args.runs("file") {
+        note(format!("(a) file path: {}", bin.display()));
+        results.push(run_file(&bin, &bench)?);
+    }
+    if args.runs("sidecar") {
+        note(format!("(b) sidecar path: {}", sidecar.display()));
+        results.push(run_sidecar(&bin, &bench)?);
+    }
     let skipped = match &rotel {
         Ok(rotel_bin) => {
             note(format!("(c) rotel: {}", rotel_bin.display()));

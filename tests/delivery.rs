@@ -378,3 +378,74 @@ fn a_full_disk_buffer_drops_and_counts_with_drop_policy() {
         "1 MiB holds some, drops the rest: {s:?}"
     );
 }
+
+#[test]
+fn parallel_workers_keep_input_order_and_one_request_in_flight_keeps_it_at_the_backend() {
+    let rx = OtlpReceiver::start_blocking().unwrap();
+    let (ids, bad) = generated_ids(5000, 41, 0.05);
+    let yaml = otlp_yaml(
+        "  - type: generate\n    count: 5000\n    seed: 41\n    malformed_rate: 0.05",
+        &rx.grpc_endpoint(),
+        "    max_in_flight: 1\n    batch: { max_records: 100, max_age_ms: 50 }",
+        "workers: 4",
+    );
+    let s = run(&yaml, |_| {});
+    assert_eq!(s.rejected as usize, bad, "{s:?}");
+    assert_eq!(
+        rx.record_uids(),
+        ids,
+        "four workers parse in parallel, records leave in input order"
+    );
+}
+
+#[test]
+fn many_requests_in_flight_through_failures_deliver_each_record_once() {
+    let rx = OtlpReceiver::builder()
+        .behavior(Behavior::FailNext {
+            n: 10,
+            retry_after: None,
+        })
+        .start_blocking()
+        .unwrap();
+    let (ids, _) = generated_ids(3000, 42, 0.0);
+    let yaml = otlp_yaml(
+        "  - type: generate\n    count: 3000\n    seed: 42",
+        &rx.grpc_endpoint(),
+        "    max_in_flight: 8\n    compression: zstd\n    batch: { max_records: 50, max_age_ms: 20 }",
+        "workers: 3",
+    );
+    let s = run(&yaml, |_| {});
+    assert_all_arrived(&rx, &ids);
+    assert_eq!(rx.record_count(), 3000, "a failed request stores nothing");
+    assert_eq!(s.exported[0].1, 3000);
+    // Out of order at the backend is allowed; each request's records stay together and in order.
+    let got = rx.record_uids();
+    let pos: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let runs = got
+        .windows(2)
+        .filter(|w| pos[w[1].as_str()] != pos[w[0].as_str()] + 1)
+        .count();
+    assert!(runs < 3000 / 50 + 10, "{runs} breaks in order");
+}
+
+#[test]
+fn bad_workers_and_in_flight_settings_are_refused_naming_the_field() {
+    let yaml = otlp_yaml(
+        "  - type: stdin",
+        "http://127.0.0.1:1",
+        "    max_in_flight: 0\n    compression: gzip\n    compression_level: 12",
+        "workers: 0",
+    );
+    let cfg = PipelineConfig::from_yaml(&yaml, "test").unwrap();
+    let problems = Pipeline::build(cfg).unwrap_err().problems.join("\n");
+    assert!(problems.contains("`workers`: must be 1 to"), "{problems}");
+    assert!(problems.contains("`sinks[0].max_in_flight`"), "{problems}");
+    assert!(
+        problems.contains("`sinks[0].compression_level`: 12"),
+        "{problems}"
+    );
+}

@@ -9,17 +9,26 @@ use serde_json::{Map, Number, Value};
 
 use super::ParseError;
 
-/// Reads one JSON document.
+/// Reads one JSON document. The bytes are checked as UTF-8 once, as a whole (the fast path of
+/// `str::from_utf8`), so the reader does not check each string again; input that is not UTF-8
+/// is read byte-wise, for serde_json's error with its line and column.
 pub(super) fn from_slice(bytes: &[u8]) -> Result<Value, ParseError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = StrictValue::deserialize(&mut de)
+    match std::str::from_utf8(bytes) {
+        Ok(text) => read(serde_json::Deserializer::from_str(text)),
+        Err(_) => read(serde_json::Deserializer::from_slice(bytes)),
+    }
+}
+
+fn read<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<Value, ParseError> {
+    StrictValue::deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v.0))
         .map_err(|e| ParseError::InvalidJson {
             reason: reason(&e),
             line: e.line(),
             column: e.column(),
-        })?;
-    Ok(v)
+        })
 }
 
 /// The error text without serde_json's " at line L column C" suffix (we report those apart).

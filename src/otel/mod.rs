@@ -58,6 +58,7 @@
 //! | object | `kvlistValue` (nested, key order kept in OTLP) |
 //! | `null` | empty `AnyValue` |
 
+pub mod encode;
 pub mod proto;
 pub mod sdk;
 

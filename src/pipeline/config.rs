@@ -59,7 +59,15 @@ pub struct PipelineConfig {
     /// Stopping on SIGTERM/SIGINT.
     #[serde(default)]
     pub shutdown: ShutdownConfig,
+    /// Threads that parse, redact and map the events of each line source (stdin, file, tail,
+    /// generate), records still leaving in input order (default: the cores this process may
+    /// use). The OTLP and webhook sources take requests in parallel anyway.
+    #[serde(default)]
+    pub workers: Option<usize>,
 }
+
+/// Largest accepted `workers`.
+pub const MAX_WORKERS: usize = 1024;
 
 /// Dropping re-deliveries: the reference platform's webhooks and API pulls can repeat events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -76,8 +76,7 @@ impl DeadLetters {
             }
             DeadLetterContent::Omitted => {}
         }
-        serde_json::to_writer(&mut self.out, &rec)?;
-        self.out.write_all(b"\n")?;
+        write_line(&mut self.out, &rec)?;
         self.written += 1;
         Ok(())
     }
@@ -163,10 +162,7 @@ impl SharedDeadLetters {
             "request": serde_json::to_value(req).unwrap_or_default(),
         });
         let mut d = self.lock();
-        let r = serde_json::to_writer(&mut d.out, &rec)
-            .map_err(io::Error::from)
-            .and_then(|_| d.out.write_all(b"\n"))
-            .and_then(|_| d.out.flush());
+        let r = write_line(&mut d.out, &rec).and_then(|_| d.out.flush());
         match r {
             Ok(()) => {
                 d.written += 1;
@@ -185,4 +181,12 @@ impl SharedDeadLetters {
     pub fn written(&self) -> u64 {
         self.lock().written()
     }
+}
+
+/// One dead letter as one JSON line, handed to the destination in a single write: standard
+/// error is shared with the log lines of other threads (workers), which must not land inside it.
+fn write_line(out: &mut impl Write, rec: &serde_json::Value) -> io::Result<()> {
+    let mut line = serde_json::to_vec(rec)?;
+    line.push(b'\n');
+    out.write_all(&line)
 }

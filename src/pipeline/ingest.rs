@@ -42,6 +42,8 @@ pub(crate) struct Shared {
     pub dedup: Option<DedupWindow>,
     pub resource: Arc<Resource>,
     pub max_event_bytes: usize,
+    /// Worker threads per line source.
+    pub workers: usize,
 }
 
 /// A source's view of its pipeline.
@@ -88,6 +90,11 @@ impl SourceContext {
     /// Largest event accepted, in bytes.
     pub fn max_event_bytes(&self) -> usize {
         self.shared.max_event_bytes
+    }
+
+    /// Worker threads a line source uses (see [`super::source::workers`]).
+    pub fn workers(&self) -> usize {
+        self.shared.workers.max(1)
     }
 
     /// The pipeline's resource (records made from events carry it).

@@ -190,6 +190,15 @@ impl Pipeline {
                 }
             }
         }
+        if config
+            .workers
+            .is_some_and(|n| n == 0 || n > config::MAX_WORKERS)
+        {
+            problems.push(format!(
+                "`workers`: must be 1 to {}; omit it to use every core this process may use",
+                config::MAX_WORKERS
+            ));
+        }
         if config.limits.max_event_bytes < 64 {
             problems.push("`limits.max_event_bytes`: must be at least 64".into());
         }
@@ -337,6 +346,7 @@ impl Pipeline {
                 .then(|| dedup::DedupWindow::new(self.config.dedup.window)),
             resource: Arc::new(self.resource.clone()),
             max_event_bytes: self.config.limits.max_event_bytes,
+            workers: self.config.workers.unwrap_or_else(available_cores),
         });
         let admin_stop = CancellationToken::new();
         let mut admin_task = None;
@@ -484,4 +494,9 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// The cores this process may use (its CPU affinity and cgroup quota count), at least one.
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

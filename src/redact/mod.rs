@@ -946,6 +946,10 @@ struct Scratch {
     key_cache: rustc_hash::FxHashMap<Box<str>, u64>,
     /// The rule set the cache belongs to.
     key_cache_owner: u64,
+    /// Firings per rule during the current walk, added to the rules' shared counters once
+    /// when it ends (one atomic add per rule that fired, not one per field: workers on other
+    /// cores share those counters).
+    fired: Vec<u64>,
 }
 
 /// Distinct keys remembered per thread before the cache starts over (bounds memory when
@@ -972,6 +976,16 @@ struct Walk<'r, 's, 'o> {
     depth: usize,
 }
 
+impl Drop for Walk<'_, '_, '_> {
+    fn drop(&mut self) {
+        for (rule, &n) in self.r.rules.iter().zip(&self.s.fired) {
+            if n > 0 {
+                rule.fired.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
 /// Deeper than this, a subtree is masked whole (fail closed). Parsed input is at most 128 deep.
 const MAX_DEPTH: usize = 256;
 
@@ -983,6 +997,8 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
         observer: Option<&'o mut dyn FnMut(Fired<'_>)>,
     ) -> Self {
         s.states.clear();
+        s.fired.clear();
+        s.fired.resize(r.rules.len(), 0);
         s.active.clear();
         s.active.extend(
             r.rules
@@ -1209,7 +1225,7 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
 
     fn fire(&mut self, ri: usize, n: usize) {
         let rule = &self.r.rules[ri];
-        rule.fired.fetch_add(n as u64, Ordering::Relaxed);
+        self.s.fired[ri] += n as u64;
         if !matches!(rule.action, Action::Keep) && n > 0 {
             self.summary.changed += n;
             self.summary.note(ri);

@@ -25,6 +25,7 @@ pub(crate) fn service(shared: Arc<Shared>) -> LogsServiceServer<GrpcLogs> {
     let max = shared.max_message_size;
     LogsServiceServer::new(GrpcLogs { shared })
         .accept_compressed(CompressionEncoding::Gzip)
+        .accept_compressed(CompressionEncoding::Zstd)
         .max_decoding_message_size(max)
 }
 

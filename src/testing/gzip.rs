@@ -5,9 +5,9 @@
 //! "compressed" flag is set is gunzipped by [`tonic::codec::Streaming`], and
 //! [`tonic::codec::EncodeBody`] gzips the messages it frames. These helpers wrap raw bytes in
 //! one such frame and run it through those types, synchronously (everything is already in
-//! memory, so nothing ever waits).
+//! memory, so nothing ever waits). zstd bodies (the `zstd` crate) are decompressed here too.
 
-use std::io;
+use std::io::{self, Read};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -134,6 +134,28 @@ pub fn gzip_decompress(data: &[u8], limit: usize) -> io::Result<Vec<u8>> {
         Poll::Ready(None) => Ok(Vec::new()),
         Poll::Pending => Err(io::Error::other("gzip decoding unexpectedly waited")),
     }
+}
+
+/// Decompresses zstd data (one or more frames), failing if it is not valid zstd or if it would
+/// inflate to more than `limit` bytes.
+pub fn zstd_decompress(data: &[u8], limit: usize) -> io::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    zstd::stream::read::Decoder::new(data)?
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("invalid zstd body: {e}"),
+            )
+        })?;
+    if out.len() > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("zstd body inflates to more than {limit} bytes"),
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

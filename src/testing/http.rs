@@ -13,7 +13,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::{
 };
 use prost::Message;
 
-use super::gzip::gzip_decompress;
+use super::gzip::{gzip_decompress, zstd_decompress};
 use super::store::{Incoming, Rejection, Shared};
 use super::types::Transport;
 use crate::pipeline::rpc_status::RpcStatus;
@@ -65,19 +65,25 @@ async fn export_logs(
     let encoding = headers
         .get(header::CONTENT_ENCODING)
         .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase());
+    let zstd = encoding.as_deref() == Some("zstd");
     let compressed = match encoding.as_deref() {
         None | Some("" | "identity") => false,
-        Some("gzip" | "x-gzip") => true,
+        Some("gzip" | "x-gzip" | "zstd") => true,
         Some(other) => {
             shared.unsupported_media_type();
             return plain(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("unsupported Content-Encoding {other:?}: use gzip or none"),
+                format!("unsupported Content-Encoding {other:?}: use gzip, zstd or none"),
             );
         }
     };
     let payload = if compressed {
-        match gzip_decompress(&body, shared.max_message_size) {
+        let inflated = if zstd {
+            zstd_decompress(&body, shared.max_message_size)
+        } else {
+            gzip_decompress(&body, shared.max_message_size)
+        };
+        match inflated {
             Ok(payload) => Bytes::from(payload),
             Err(e) => {
                 shared.undecodable(transport, 0);

@@ -5,9 +5,9 @@
 //! starts two servers on loopback ports chosen by the OS:
 //!
 //! - **OTLP/gRPC**: `opentelemetry.proto.collector.logs.v1.LogsService/Export` (tonic),
-//!   accepting gzip-compressed messages up to 64 MiB (configurable);
+//!   accepting gzip- or zstd-compressed messages up to 64 MiB (configurable);
 //! - **OTLP/HTTP**: `POST /v1/logs` (axum) with `Content-Type: application/x-protobuf` or
-//!   `application/json` (the OTLP/JSON mapping), optionally `Content-Encoding: gzip`, answered
+//!   `application/json` (the OTLP/JSON mapping), optionally `Content-Encoding: gzip` or `zstd`, answered
 //!   in the request's encoding; `415` for other content types or encodings, `400` for bodies
 //!   that do not decode (with a `google.rpc.Status` body, as the spec asks).
 //!
@@ -98,7 +98,7 @@ mod store;
 mod types;
 
 pub use crate::pipeline::rpc_status::grpc_retry_delay;
-pub use gzip::{gzip_compress, gzip_decompress, RawCodec};
+pub use gzip::{gzip_compress, gzip_decompress, zstd_decompress, RawCodec};
 pub use types::{Behavior, Received, ReceivedRecord, ReceiverStats, Transport, TransportStats};
 
 use conn::{accept_loop, killed, GrpcIncoming, HttpIncoming};

@@ -7,16 +7,23 @@
 //!                                                      └── retry (backoff, Retry-After) ◄┘
 //! ```
 //!
-//! One export is in flight per sink, so records leave in the order they arrived. A batch is
-//! retried until the destination accepts it, refuses it for good (non-retryable status or
-//! partial success: the refused records go to the dead letters), or the shutdown deadline
-//! passes (then it stays on disk, or is counted as abandoned).
+//! An OTLP sink keeps up to `max_in_flight` requests in flight: each is built, encoded and
+//! compressed once (off the async threads when large) and sent on its own task, so a sink uses
+//! several cores and waits on several round trips at once. Their records may reach the
+//! destination out of order, but receipts resolve in the order the records were submitted
+//! (and the disk buffer commits in order), so checkpoints and webhook answers mean what they
+//! did with one request in flight. `max_in_flight: 1`, and the JSON-lines sinks, keep strict
+//! order. A request is retried until the destination accepts it, refuses it for good
+//! (non-retryable status or partial success: the refused records go to the dead letters), or
+//! the shutdown deadline passes (then it stays on disk, or is counted as abandoned).
 
 pub mod lines;
 pub mod otlp;
 pub mod retry;
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -33,6 +40,7 @@ use super::dead_letter::SharedDeadLetters;
 use super::stats::{add, SinkStats};
 use crate::otel::proto::SCOPE_NAME;
 use lines::JsonLinesWriter;
+use otlp::EncodedRequest;
 use retry::Backoff;
 
 /// Records from one source submission, all with the same resource and scope.
@@ -80,22 +88,66 @@ pub enum Exporter {
     Otlp(otlp::OtlpClient),
 }
 
-impl Exporter {
-    /// Sends one request.
-    pub async fn export(&mut self, req: &ExportLogsServiceRequest) -> ExportOutcome {
-        match self {
-            Exporter::Lines(w) => match tokio::task::block_in_place(|| w.write(req)) {
-                Ok(()) => ExportOutcome::Accepted {
-                    refused: 0,
-                    message: None,
-                },
-                Err(e) => ExportOutcome::Fatal {
-                    closed: e.kind() == std::io::ErrorKind::BrokenPipe,
-                    reason: e.to_string(),
-                },
-            },
-            // The client takes the request by value; a copy is kept for retries.
-            Exporter::Otlp(c) => match c.send(req.clone()).await {
+/// An exporter shared by the tasks of the requests in flight.
+enum SharedExporter {
+    Lines(Mutex<JsonLinesWriter>),
+    Otlp(otlp::OtlpClient),
+}
+
+/// A request ready to send: the records (for dead letters and the JSON-lines writer) and, for
+/// OTLP, their encoding, made once for every attempt.
+struct Prepared {
+    req: ExportLogsServiceRequest,
+    /// `None` for the JSON-lines writer; an error when the request cannot be encoded.
+    encoded: Option<Result<EncodedRequest, String>>,
+}
+
+impl SharedExporter {
+    fn new(exporter: Exporter) -> SharedExporter {
+        match exporter {
+            Exporter::Lines(w) => SharedExporter::Lines(Mutex::new(w)),
+            Exporter::Otlp(c) => SharedExporter::Otlp(c),
+        }
+    }
+
+    /// Encodes an OTLP request on a blocking thread (encoding and compression are CPU work;
+    /// several requests in flight encode on several cores).
+    async fn prepare(&self, req: ExportLogsServiceRequest) -> Prepared {
+        let SharedExporter::Otlp(client) = self else {
+            return Prepared { req, encoded: None };
+        };
+        let client = client.clone();
+        tokio::task::spawn_blocking(move || {
+            let encoded = Some(client.encode(&req));
+            Prepared { req, encoded }
+        })
+        .await
+        .unwrap_or_else(|_| Prepared {
+            req: ExportLogsServiceRequest::default(),
+            encoded: Some(Err("encoding the request failed".into())),
+        })
+    }
+
+    /// Sends one prepared request.
+    async fn export(&self, prepared: &Prepared) -> ExportOutcome {
+        match (self, &prepared.encoded) {
+            (SharedExporter::Lines(w), _) => {
+                let written = tokio::task::block_in_place(|| match w.lock() {
+                    Ok(mut w) => w.write(&prepared.req),
+                    Err(_) => Err(std::io::Error::other("an earlier write panicked")),
+                });
+                match written {
+                    Ok(()) => ExportOutcome::Accepted {
+                        refused: 0,
+                        message: None,
+                    },
+                    Err(e) => ExportOutcome::Fatal {
+                        closed: e.kind() == std::io::ErrorKind::BrokenPipe,
+                        reason: e.to_string(),
+                    },
+                }
+            }
+            (SharedExporter::Otlp(c), Some(Ok(encoded))) => match c.send_encoded(encoded).await {
                 otlp::SendOutcome::Accepted { rejected, message } => ExportOutcome::Accepted {
                     refused: rejected.max(0) as u64,
                     message,
@@ -111,6 +163,14 @@ impl Exporter {
                     reason,
                     closed: false,
                 },
+            },
+            (SharedExporter::Otlp(_), Some(Err(reason))) => ExportOutcome::Fatal {
+                reason: reason.clone(),
+                closed: false,
+            },
+            (SharedExporter::Otlp(_), None) => ExportOutcome::Fatal {
+                reason: "the request was not encoded".into(),
+                closed: false,
             },
         }
     }
@@ -128,6 +188,8 @@ pub struct OpenedSink {
     pub queue: QueueConfig,
     /// Retries.
     pub retry: RetryConfig,
+    /// Requests sent at once (1: strict order).
+    pub max_in_flight: usize,
 }
 
 /// A short name for a configured sink, for logs and metrics.
@@ -142,18 +204,20 @@ pub fn name(cfg: &SinkConfig) -> String {
 /// Opens a configured sink.
 pub fn open(cfg: &SinkConfig) -> std::io::Result<OpenedSink> {
     let name = name(cfg);
-    let (exporter, batch, queue, retry) = match cfg {
+    let (exporter, batch, queue, retry, max_in_flight) = match cfg {
         SinkConfig::Stdout { batch_size } => (
             Exporter::Lines(JsonLinesWriter::stdout(*batch_size)),
             BatchConfig::default(),
             QueueConfig::default(),
             RetryConfig::default(),
+            1,
         ),
         SinkConfig::File { path, batch_size } => (
             Exporter::Lines(JsonLinesWriter::file(path, *batch_size)?),
             BatchConfig::default(),
             QueueConfig::default(),
             RetryConfig::default(),
+            1,
         ),
         SinkConfig::Otlp(o) => (
             Exporter::Otlp(
@@ -163,6 +227,7 @@ pub fn open(cfg: &SinkConfig) -> std::io::Result<OpenedSink> {
             o.batch,
             o.queue.clone(),
             o.retry,
+            o.max_in_flight.max(1),
         ),
     };
     Ok(OpenedSink {
@@ -171,6 +236,7 @@ pub fn open(cfg: &SinkConfig) -> std::io::Result<OpenedSink> {
         batch,
         queue,
         retry,
+        max_in_flight,
     })
 }
 
@@ -348,7 +414,8 @@ pub(crate) fn spawn(
             when_full,
             stats: ctx.stats.clone(),
         };
-        let task = tokio::spawn(run_disk(sink, ctx, buffer));
+        let (deliverer, batch, max_in_flight) = Deliverer::new(sink, ctx);
+        let task = tokio::spawn(run_disk(deliverer, batch, max_in_flight, buffer));
         return Ok((handle, task));
     }
     let (tx, rx) = mpsc::unbounded_channel();
@@ -362,23 +429,101 @@ pub(crate) fn spawn(
         when_full,
         stats: ctx.stats.clone(),
     };
-    let task = tokio::spawn(run(sink, ctx, rx));
+    let (deliverer, batch, max_in_flight) = Deliverer::new(sink, ctx);
+    let task = tokio::spawn(run(deliverer, batch, max_in_flight, rx));
     Ok((handle, task))
 }
 
-/// The disk-buffered sink: read entries, send, commit on success; what is left at the
-/// deadline stays on disk for the next start.
-async fn run_disk(mut sink: OpenedSink, ctx: SinkContext, buffer: Arc<DiskBuffer>) {
+/// What the tasks of a sink's requests share: the exporter, the settings and the counters.
+struct Deliverer {
+    name: String,
+    exporter: SharedExporter,
+    retry: RetryConfig,
+    /// Largest request, in records.
+    max_records: usize,
+    /// Whether undelivered records stay in a disk buffer (not abandoned).
+    disk: bool,
+    ctx: SinkContext,
+}
+
+impl Deliverer {
+    fn new(sink: OpenedSink, ctx: SinkContext) -> (Arc<Deliverer>, BatchConfig, usize) {
+        let deliverer = Deliverer {
+            name: sink.name,
+            exporter: SharedExporter::new(sink.exporter),
+            retry: sink.retry,
+            max_records: sink.batch.max_records.max(1),
+            disk: sink.queue.disk.is_some(),
+            ctx,
+        };
+        (Arc::new(deliverer), sink.batch, sink.max_in_flight.max(1))
+    }
+}
+
+/// Requests in flight, each on its own task, settled in the order they started.
+struct InFlight<T> {
+    tasks: VecDeque<tokio::task::JoinHandle<T>>,
+    max: usize,
+}
+
+impl<T: Send + 'static> InFlight<T> {
+    fn new(max: usize) -> InFlight<T> {
+        InFlight {
+            tasks: VecDeque::with_capacity(max),
+            max,
+        }
+    }
+
+    fn has_room(&self) -> bool {
+        self.tasks.len() < self.max
+    }
+
+    fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    fn start(&mut self, request: impl Future<Output = T> + Send + 'static) {
+        self.tasks.push_back(tokio::spawn(request));
+    }
+
+    /// The oldest request's result once it has settled (`None` if its task panicked); never
+    /// resolves while nothing is in flight. Cancel-safe: dropped early, the request stays.
+    async fn oldest(&mut self) -> Option<T> {
+        let Some(task) = self.tasks.front_mut() else {
+            return std::future::pending().await;
+        };
+        let settled = task.await;
+        self.tasks.pop_front();
+        settled.ok()
+    }
+}
+
+/// The disk-buffered sink: read entries, send (up to `max_in_flight` requests at once),
+/// commit in order on success; what is left at the deadline stays on disk for the next start.
+async fn run_disk(
+    d: Arc<Deliverer>,
+    batch: BatchConfig,
+    max_in_flight: usize,
+    buffer: Arc<DiskBuffer>,
+) {
     use prost::Message;
     let data = buffer.notify();
-    let max_records = sink.batch.max_records.max(1);
+    let mut in_flight = InFlight::new(max_in_flight);
+    let max_age = Duration::from_millis(batch.max_age_ms.max(10));
     loop {
+        if !in_flight.has_room() {
+            let settled = in_flight.oldest().await;
+            if !commit_settled(&d, &buffer, settled).await {
+                return;
+            }
+            continue;
+        }
         let notified = data.notified();
         let b = buffer.clone();
         let entries = match tokio::task::spawn_blocking(move || b.read(64, 4 * 1024 * 1024)).await {
             Ok(Ok(e)) => e,
             Ok(Err(e)) => {
-                tracing::error!(sink = %sink.name, error = %e, "Cannot read the disk buffer; retrying.");
+                tracing::error!(sink = %d.name, error = %e, "Cannot read the disk buffer; retrying.");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
@@ -386,18 +531,24 @@ async fn run_disk(mut sink: OpenedSink, ctx: SinkContext, buffer: Arc<DiskBuffer
         };
         let stats = buffer.stats();
         let corrupted = stats.corrupted_skipped;
-        let seen = crate::pipeline::stats::get(&ctx.stats.corrupted);
+        let seen = crate::pipeline::stats::get(&d.ctx.stats.corrupted);
         if corrupted > seen {
-            add(&ctx.stats.corrupted, corrupted - seen);
+            add(&d.ctx.stats.corrupted, corrupted - seen);
         }
         if entries.is_empty() {
-            if ctx.closing.is_cancelled() {
+            let closing = d.ctx.closing.is_cancelled();
+            if closing && in_flight.is_empty() {
                 return;
             }
             tokio::select! {
+                settled = in_flight.oldest() => {
+                    if !commit_settled(&d, &buffer, settled).await {
+                        return;
+                    }
+                }
                 _ = notified => {}
-                _ = ctx.closing.cancelled() => {}
-                _ = tokio::time::sleep(Duration::from_millis(sink.batch.max_age_ms.max(10))) => {}
+                _ = d.ctx.closing.cancelled(), if !closing => {}
+                _ = tokio::time::sleep(max_age) => {}
             }
             continue;
         }
@@ -415,66 +566,98 @@ async fn run_disk(mut sink: OpenedSink, ctx: SinkContext, buffer: Arc<DiskBuffer
                     req.resource_logs.push(rl);
                 }
                 Err(_) => {
-                    add(&ctx.stats.corrupted, 1);
-                    tracing::error!(sink = %sink.name, "A disk-buffer entry does not decode; skipped.");
+                    add(&d.ctx.stats.corrupted, 1);
+                    tracing::error!(sink = %d.name, "A disk-buffer entry does not decode; skipped.");
                 }
             }
         }
-        match send_chunked(&mut sink, &ctx, req, n, max_records).await {
-            Settled::Done(_) => {
-                ctx.stats.queue_delta(-(n as i64));
-                let b = buffer.clone();
-                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || b.commit(last)).await {
-                    tracing::error!(sink = %sink.name, error = %e, "Cannot record delivery in the disk buffer; some records may be sent again after a restart.");
-                }
+        drop(entries);
+        let task = d.clone();
+        in_flight.start(async move { (last, n, send_chunked(&task, req, n).await) });
+    }
+}
+
+/// Commits what the oldest request in flight delivered; `false` when the sink must stop (the
+/// deadline passed: what is not committed stays on disk).
+async fn commit_settled(
+    d: &Deliverer,
+    buffer: &Arc<DiskBuffer>,
+    settled: Option<(super::buffer::EntryId, u64, Settled)>,
+) -> bool {
+    match settled {
+        Some((last, n, Settled::Done(_))) => {
+            d.ctx.stats.queue_delta(-(n as i64));
+            let b = buffer.clone();
+            if let Ok(Err(e)) = tokio::task::spawn_blocking(move || b.commit(last)).await {
+                tracing::error!(sink = %d.name, error = %e, "Cannot record delivery in the disk buffer; some records may be sent again after a restart.");
             }
-            Settled::Abandoned => {
-                buffer.rewind();
-                tracing::warn!(
-                    sink = %sink.name,
-                    batches = buffer.pending_entries(),
-                    "Shutdown deadline passed; undelivered records stay in the disk buffer and are sent after a restart."
-                );
-                return;
-            }
+            true
+        }
+        Some((_, _, Settled::Abandoned)) | None => {
+            buffer.rewind();
+            tracing::warn!(
+                sink = %d.name,
+                batches = buffer.pending_entries(),
+                "Shutdown deadline passed; undelivered records stay in the disk buffer and are sent after a restart."
+            );
+            false
         }
     }
 }
 
-async fn run(mut sink: OpenedSink, ctx: SinkContext, mut rx: mpsc::UnboundedReceiver<Work>) {
-    let max_records = sink.batch.max_records.max(1);
-    let max_age = Duration::from_millis(sink.batch.max_age_ms);
+/// The in-memory sink: batch by size and age, send up to `max_in_flight` requests at once,
+/// resolve receipts in submission order.
+async fn run(
+    d: Arc<Deliverer>,
+    batch: BatchConfig,
+    max_in_flight: usize,
+    mut rx: mpsc::UnboundedReceiver<Work>,
+) {
+    let max_records = d.max_records;
+    let max_age = Duration::from_millis(batch.max_age_ms);
     let mut pending: Vec<Work> = Vec::new();
     let mut pending_records = 0usize;
     let mut first_at = Instant::now();
     let mut closing = false;
+    let mut in_flight = InFlight::new(max_in_flight);
     loop {
-        let full = pending_records >= max_records;
-        let due = !pending.is_empty() && first_at.elapsed() >= max_age;
-        if full || due || (closing && !pending.is_empty()) {
-            deliver(&mut sink, &ctx, std::mem::take(&mut pending)).await;
-            pending_records = 0;
-            continue;
-        }
         if closing {
-            // Drain what was queued before the sources stopped, then end.
-            match rx.try_recv() {
-                Ok(w) => {
-                    pending_records += w.batch.records.len();
-                    pending.push(w);
-                    continue;
-                }
-                Err(_) => break,
+            // Sources are done: take what they queued, then end once it is delivered.
+            while pending_records < max_records {
+                let Ok(w) = rx.try_recv() else { break };
+                pending_records += w.batch.records.len();
+                pending.push(w);
+            }
+            if pending.is_empty() && in_flight.is_empty() {
+                break;
             }
         }
-        let wait = if pending.is_empty() {
+        let ready = !pending.is_empty()
+            && (closing || pending_records >= max_records || first_at.elapsed() >= max_age);
+        if ready && in_flight.has_room() {
+            pending_records = 0;
+            in_flight.start(deliver(d.clone(), std::mem::take(&mut pending)));
+            continue;
+        }
+        let wait = if pending.is_empty() || ready {
             Duration::from_secs(3600)
         } else {
             max_age.saturating_sub(first_at.elapsed())
         };
         tokio::select! {
             biased;
-            w = rx.recv() => match w {
+            settled = in_flight.oldest() => {
+                if let Some((works, safe)) = settled {
+                    for w in works {
+                        if safe {
+                            w.ack.safe();
+                        } else {
+                            w.ack.lost();
+                        }
+                    }
+                }
+            }
+            w = rx.recv(), if !closing && !ready => match w {
                 Some(w) => {
                     if pending.is_empty() {
                         first_at = Instant::now();
@@ -484,7 +667,7 @@ async fn run(mut sink: OpenedSink, ctx: SinkContext, mut rx: mpsc::UnboundedRece
                 }
                 None => closing = true,
             },
-            _ = ctx.closing.cancelled(), if !closing => closing = true,
+            _ = d.ctx.closing.cancelled(), if !closing => closing = true,
             _ = tokio::time::sleep(wait) => {}
         }
     }
@@ -545,21 +728,13 @@ pub fn audit_scope() -> InstrumentationScope {
     }
 }
 
-async fn deliver(sink: &mut OpenedSink, ctx: &SinkContext, mut works: Vec<Work>) {
+/// Sends the records of queued batches; returns them (their acks settle in order) and whether
+/// all of them are safe.
+async fn deliver(d: Arc<Deliverer>, mut works: Vec<Work>) -> (Vec<Work>, bool) {
     let (req, n) = build_request(&mut works);
-    ctx.stats.queue_delta(-(n as i64));
-    let max = sink.batch.max_records.max(1);
-    let safe = matches!(
-        send_chunked(sink, ctx, req, n, max).await,
-        Settled::Done(true)
-    );
-    for w in works {
-        if safe {
-            w.ack.safe();
-        } else {
-            w.ack.lost();
-        }
-    }
+    d.ctx.stats.queue_delta(-(n as i64));
+    let safe = matches!(send_chunked(&d, req, n).await, Settled::Done(true));
+    (works, safe)
 }
 
 /// How a request ended.
@@ -571,16 +746,11 @@ enum Settled {
     Abandoned,
 }
 
-/// Sends a request in requests of at most `max` records, in order.
-async fn send_chunked(
-    sink: &mut OpenedSink,
-    ctx: &SinkContext,
-    req: ExportLogsServiceRequest,
-    n: u64,
-    max: usize,
-) -> Settled {
+/// Sends a request in requests of at most `max_records` records, in order.
+async fn send_chunked(d: &Deliverer, req: ExportLogsServiceRequest, n: u64) -> Settled {
+    let max = d.max_records;
     if n as usize <= max {
-        return send_until_settled(sink, ctx, &req, n).await;
+        return send_until_settled(d, req, n).await;
     }
     let mut all = true;
     for part in split_request(req, max) {
@@ -590,7 +760,7 @@ async fn send_chunked(
             .flat_map(|r| &r.scope_logs)
             .map(|s| s.log_records.len() as u64)
             .sum();
-        match send_until_settled(sink, ctx, &part, k).await {
+        match send_until_settled(d, part, k).await {
             Settled::Done(ok) => all &= ok,
             Settled::Abandoned => return Settled::Abandoned,
         }
@@ -633,21 +803,19 @@ fn split_request(req: ExportLogsServiceRequest, max: usize) -> Vec<ExportLogsSer
 
 /// Sends until accepted, refused for good, or abandoned; returns whether the records are
 /// settled without loss (accepted, with any partial refusal dead-lettered).
-async fn send_until_settled(
-    sink: &mut OpenedSink,
-    ctx: &SinkContext,
-    req: &ExportLogsServiceRequest,
-    n: u64,
-) -> Settled {
-    let mut backoff = Backoff::new(&sink.retry);
+async fn send_until_settled(d: &Deliverer, req: ExportLogsServiceRequest, n: u64) -> Settled {
+    let ctx = &d.ctx;
+    let prepared = d.exporter.prepare(req).await;
+    let req = &prepared.req;
+    let mut backoff = Backoff::new(&d.retry);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
         let started = Instant::now();
         add(&ctx.stats.requests, 1);
         let outcome = tokio::select! {
-            o = sink.exporter.export(req) => o,
-            _ = ctx.abandon.cancelled() => return abandon(sink, ctx, n),
+            o = d.exporter.export(&prepared) => o,
+            _ = ctx.abandon.cancelled() => return abandon(d, n),
         };
         ctx.stats.observe_latency(started.elapsed());
         match outcome {
@@ -657,33 +825,33 @@ async fn send_until_settled(
                 if refused > 0 {
                     add(&ctx.stats.refused, refused);
                     tracing::warn!(
-                        sink = %sink.name,
+                        sink = %d.name,
                         refused,
                         message = message.as_deref().unwrap_or(""),
                         "The destination refused part of a batch (partial success); the batch is in the dead letters."
                     );
                     ctx.dead
-                        .write_refused(&sink.name, "partial_success", refused, req);
+                        .write_refused(&d.name, "partial_success", refused, req);
                 }
                 if attempt > 1 {
-                    tracing::info!(sink = %sink.name, attempts = attempt, "Export succeeded after retries.");
+                    tracing::info!(sink = %d.name, attempts = attempt, "Export succeeded after retries.");
                 }
                 return Settled::Done(refused == 0);
             }
             ExportOutcome::Fatal { reason, closed } => {
                 if closed {
-                    tracing::info!(sink = %sink.name, "The destination was closed; stopping.");
+                    tracing::info!(sink = %d.name, "The destination was closed; stopping.");
                     ctx.stop_pipeline.cancel();
                     return Settled::Done(false);
                 }
                 add(&ctx.stats.refused, n);
                 tracing::error!(
-                    sink = %sink.name,
+                    sink = %d.name,
                     records = n,
                     reason = %reason,
                     "The destination refused a batch for good; it is in the dead letters."
                 );
-                ctx.dead.write_refused(&sink.name, "export_refused", n, req);
+                ctx.dead.write_refused(&d.name, "export_refused", n, req);
                 return Settled::Done(false);
             }
             ExportOutcome::Retryable {
@@ -694,7 +862,7 @@ async fn send_until_settled(
                 let wait = backoff.next(retry_after);
                 if attempt == 1 || attempt % 10 == 0 {
                     tracing::warn!(
-                        sink = %sink.name,
+                        sink = %d.name,
                         attempt,
                         reason = %reason,
                         retry_in_ms = wait.as_millis() as u64,
@@ -703,18 +871,18 @@ async fn send_until_settled(
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
-                    _ = ctx.abandon.cancelled() => return abandon(sink, ctx, n),
+                    _ = ctx.abandon.cancelled() => return abandon(d, n),
                 }
             }
         }
     }
 }
 
-fn abandon(sink: &OpenedSink, ctx: &SinkContext, n: u64) -> Settled {
-    if sink.queue.disk.is_none() {
-        add(&ctx.stats.abandoned, n);
+fn abandon(d: &Deliverer, n: u64) -> Settled {
+    if !d.disk {
+        add(&d.ctx.stats.abandoned, n);
         tracing::error!(
-            sink = %sink.name,
+            sink = %d.name,
             records = n,
             "Shutdown deadline passed with records undelivered and no disk buffer: they are lost."
         );

@@ -3,9 +3,9 @@
 //!
 //! Lines are bytes, not strings: invalid UTF-8 is the parser's business (a clear, counted
 //! rejection), not a reason to stop reading. A line longer than the event limit is not held in
-//! memory: it is skipped to its end and reported as too large. Lines are submitted in chunks,
-//! and a chunk is also submitted whenever the reader would have to wait for more input, so a
-//! slow stdin is not held back.
+//! memory: it is skipped to its end and reported as too large. Lines go to the pipeline's
+//! [workers](super::workers) in chunks, and a chunk also goes whenever the reader would have to
+//! wait for more input, so a slow stdin is not held back.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use crate::generate::{Generator, GeneratorOptions};
 use crate::pipeline::config::SourceConfig;
-use crate::pipeline::ingest::{SourceContext, Verdict};
+use crate::pipeline::ingest::SourceContext;
 
+use super::workers::{Chunk, Workers};
 use super::SourceError;
 
 /// The sample events bundled in the binary.
@@ -208,7 +209,8 @@ pub fn open(cfg: &SourceConfig) -> io::Result<Option<Box<dyn LineSource + Send>>
 }
 
 /// Feeds a line source through the pipeline until its end or shutdown. Runs on a blocking
-/// thread; `rate_per_sec` paces it.
+/// thread that reads; the pipeline's workers parse, redact and map (one worker, the reading
+/// thread itself, when `rate_per_sec` paces it).
 pub fn feed(
     mut src: Box<dyn LineSource + Send>,
     ctx: SourceContext,
@@ -216,53 +218,63 @@ pub fn feed(
     rate_per_sec: Option<f64>,
 ) -> Result<(), SourceError> {
     let max = ctx.max_event_bytes();
-    let mut buf = Vec::with_capacity(64 * 1024);
-    let mut records = Vec::with_capacity(CHUNK_LINES);
-    let mut line_no = 0u64;
-    let started = Instant::now();
     let interval = rate_per_sec
         .filter(|r| *r > 0.0)
         .map(|r| Duration::from_secs_f64(1.0 / r));
-    loop {
-        if ctx.shutdown().is_cancelled() {
-            break;
+    let workers = if interval.is_some() { 1 } else { ctx.workers() };
+    let submitting = ctx.clone();
+    let mut pool = Workers::start(&ctx, workers, move |records, ()| {
+        if !records.is_empty() {
+            drop(submitting.submit_blocking(&handle, records));
         }
-        let line = src.next_line(&mut buf, max).map_err(|e| SourceError {
-            source_name: ctx.name().to_owned(),
-            message: format!("read failed after line {line_no}: {e}"),
-        })?;
-        let Some(line) = line else { break };
+    });
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut chunk = Chunk::with_capacity(CHUNK_LINES);
+    let mut line_no = 0u64;
+    let started = Instant::now();
+    let read = loop {
+        if ctx.shutdown().is_cancelled() {
+            break Ok(());
+        }
+        let line = match src.next_line(&mut buf, max) {
+            Ok(Some(line)) => line,
+            Ok(None) => break Ok(()),
+            Err(e) => {
+                break Err(SourceError {
+                    source_name: ctx.name().to_owned(),
+                    message: format!("read failed after line {line_no}: {e}"),
+                })
+            }
+        };
         line_no += 1;
         ctx.received(1);
         match line {
-            Line::Data => {
-                if let Verdict::Record(r, _) = ctx.event(&buf, line_no) {
-                    records.push(r);
-                }
-            }
-            Line::TooLong(len) => ctx.too_large(len, line_no),
+            Line::Data => chunk.push_line(&buf, line_no),
+            Line::TooLong(len) => chunk.push_too_long(len, line_no),
         }
         if let Some(iv) = interval {
             let due = started + iv.mul_f64(line_no as f64);
             let now = Instant::now();
             if due > now {
-                if !records.is_empty() {
-                    drop(ctx.submit_blocking(&handle, std::mem::take(&mut records)));
-                }
+                pool.process(
+                    std::mem::replace(&mut chunk, Chunk::with_capacity(CHUNK_LINES)),
+                    (),
+                );
                 std::thread::sleep(due - now);
             }
         }
-        if records.len() >= CHUNK_LINES || (!records.is_empty() && !src.ready()) {
-            drop(ctx.submit_blocking(
-                &handle,
-                std::mem::replace(&mut records, Vec::with_capacity(CHUNK_LINES)),
-            ));
+        if chunk.len() >= CHUNK_LINES || (!chunk.is_empty() && !src.ready()) {
+            pool.process(
+                std::mem::replace(&mut chunk, Chunk::with_capacity(CHUNK_LINES)),
+                (),
+            );
         }
+    };
+    if !chunk.is_empty() {
+        pool.process(chunk, ());
     }
-    if !records.is_empty() {
-        drop(ctx.submit_blocking(&handle, records));
-    }
-    Ok(())
+    pool.finish();
+    read
 }
 
 #[cfg(test)]

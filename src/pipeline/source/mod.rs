@@ -7,6 +7,7 @@ pub mod lines;
 pub mod otlp;
 pub mod tail;
 pub mod webhook;
+pub mod workers;
 
 pub use lines::{Line, LineSource, SAMPLE_EVENTS};
 

@@ -6,9 +6,11 @@
 //! The file is read on a blocking thread, line by line with the bounded reader of
 //! [`super::lines`]: a line longer than `limits.max_event_bytes` is skipped to its end (never
 //! held in memory) and rejected as `too_large`. Only complete lines are read: a last line
-//! without its `\n` waits for the writer to finish it. Every line counts as received; lines are
-//! submitted in chunks of up to 256, and at once whenever the reader has caught up with the
-//! writer. Positions in logs and dead letters are the byte offset of the line in its file.
+//! without its `\n` waits for the writer to finish it. Every line counts as received; lines go
+//! to the pipeline's [workers](super::workers) in chunks of up to 256, and at once whenever the
+//! reader has caught up with the writer; the workers submit the chunks' records in reading
+//! order, and each chunk's end follows its receipt to the checkpoint side. Positions in logs
+//! and dead letters are the byte offset of the line in its file.
 //!
 //! The file is identified by its device and inode plus a fingerprint (a SHA-256 of its first
 //! bytes, up to 256, as far as they were read). At the end of the data, every
@@ -55,16 +57,16 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
 use crate::pipeline::ack::{Delivery, Receipt};
 use crate::pipeline::config::{StartAt, TailSourceConfig};
-use crate::pipeline::ingest::{SourceContext, Verdict};
+use crate::pipeline::ingest::SourceContext;
 
 use super::lines::{read_line_bounded, Line};
+use super::workers::{Chunk, Workers};
 use super::SourceError;
 
 /// Lines submitted together at most.
@@ -119,10 +121,8 @@ pub async fn run(cfg: TailSourceConfig, ctx: SourceContext) -> Result<(), Source
         poll: Duration::from_millis(cfg.poll_interval_ms).max(MIN_POLL),
         max: ctx.max_event_bytes(),
         ctx: ctx.clone(),
-        handle: tokio::runtime::Handle::current(),
-        tx,
-        records: Vec::with_capacity(CHUNK_LINES),
-        lines_in_chunk: 0,
+        pool: Some(checkpointing_workers(&ctx, tx)),
+        chunk: Chunk::with_capacity(CHUNK_LINES),
         buf: Vec::with_capacity(64 * 1024),
         missing_logged: false,
         error_logged: false,
@@ -144,6 +144,21 @@ pub async fn run(cfg: TailSourceConfig, ctx: SourceContext) -> Result<(), Source
         }
     }
     Ok(())
+}
+
+/// The pipeline's workers for the tail: each chunk's records are submitted in order and the
+/// chunk's end goes, with the receipt, to the checkpoint side.
+fn checkpointing_workers(
+    ctx: &SourceContext,
+    tx: mpsc::UnboundedSender<(Checkpoint, Receipt)>,
+) -> Workers<Checkpoint> {
+    let handle = tokio::runtime::Handle::current();
+    let submitting = ctx.clone();
+    Workers::start(ctx, ctx.workers(), move |records, mark| {
+        // No records (a chunk of rejected lines, a mark alone): settled at once.
+        let receipt = submitting.submit_blocking(&handle, records);
+        let _ = tx.send((mark, receipt));
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -623,10 +638,9 @@ struct Follower {
     poll: Duration,
     max: usize,
     ctx: SourceContext,
-    handle: tokio::runtime::Handle,
-    tx: mpsc::UnboundedSender<(Checkpoint, Receipt)>,
-    records: Vec<LogRecord>,
-    lines_in_chunk: usize,
+    /// Taken when the reader is done (finishing waits for the chunks in process).
+    pool: Option<Workers<Checkpoint>>,
+    chunk: Chunk,
     buf: Vec<u8>,
     missing_logged: bool,
     error_logged: bool,
@@ -660,7 +674,7 @@ impl Follower {
             match f.next_line(&mut self.buf, self.max, false) {
                 Ok(Next::Line(line, start)) => {
                     self.handle_line(line, start);
-                    if self.lines_in_chunk >= CHUNK_LINES {
+                    if self.chunk.len() >= CHUNK_LINES {
                         self.flush(f);
                     }
                 }
@@ -683,6 +697,9 @@ impl Follower {
         }
         if let Some(f) = cur.as_mut() {
             self.flush(f);
+        }
+        if let Some(pool) = self.pool.take() {
+            pool.finish();
         }
     }
 
@@ -792,34 +809,38 @@ impl Follower {
         }
         // Where reading starts counts as handled: a restart before any new line resumes here.
         let mark = f.mark();
-        let _ = self.tx.send((mark, Receipt::settled(Delivery::Safe)));
+        self.checkpoint_at(mark);
         Some(f)
     }
 
     fn handle_line(&mut self, line: Line, start: u64) {
         self.ctx.received(1);
-        self.lines_in_chunk += 1;
         self.error_logged = false;
         match line {
-            Line::Data => {
-                if let Verdict::Record(r, _) = self.ctx.event(&self.buf, start) {
-                    self.records.push(r);
-                }
-            }
-            Line::TooLong(len) => self.ctx.too_large(len, start),
+            Line::Data => self.chunk.push_line(&self.buf, start),
+            Line::TooLong(len) => self.chunk.push_too_long(len, start),
         }
     }
 
-    /// Submits the chunk read so far and queues its end for the checkpoint.
+    /// Hands the chunk read so far to the workers, its end to be checkpointed once its records
+    /// are safe.
     fn flush(&mut self, f: &mut Followed) {
-        if self.lines_in_chunk == 0 {
+        if self.chunk.is_empty() {
             return;
         }
-        let records = std::mem::replace(&mut self.records, Vec::with_capacity(CHUNK_LINES));
-        let receipt = self.ctx.submit_blocking(&self.handle, records);
-        self.lines_in_chunk = 0;
+        let chunk = std::mem::replace(&mut self.chunk, Chunk::with_capacity(CHUNK_LINES));
         let mark = f.mark();
-        let _ = self.tx.send((mark, receipt));
+        if let Some(pool) = self.pool.as_mut() {
+            pool.process(chunk, mark);
+        }
+    }
+
+    /// Queues a checkpoint with no lines behind it (where reading starts), after the chunks
+    /// handed out before it.
+    fn checkpoint_at(&mut self, mark: Checkpoint) {
+        if let Some(pool) = self.pool.as_mut() {
+            pool.process(Chunk::default(), mark);
+        }
     }
 
     /// Looks at the path after catching up with the current file.
@@ -876,7 +897,7 @@ impl Follower {
         f.skip_partial = false;
         f.prefix = read_prefix(f.reader.file(), FINGERPRINT_BYTES).unwrap_or_default();
         let mark = f.mark();
-        let _ = self.tx.send((mark, Receipt::settled(Delivery::Safe)));
+        self.checkpoint_at(mark);
     }
 
     /// Reads a rotated-away file to its very end, a last line without `\n` included.
@@ -888,7 +909,7 @@ impl Follower {
             match f.next_line(&mut self.buf, self.max, true) {
                 Ok(Next::Line(line, start)) => {
                     self.handle_line(line, start);
-                    if self.lines_in_chunk >= CHUNK_LINES {
+                    if self.chunk.len() >= CHUNK_LINES {
                         self.flush(f);
                     }
                 }

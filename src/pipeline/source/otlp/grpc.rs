@@ -1,5 +1,5 @@
-//! OTLP/gRPC: `opentelemetry.proto.collector.logs.v1.LogsService/Export` on tonic, gzip
-//! accepted (and used for answers when the client accepts it), messages up to
+//! OTLP/gRPC: `opentelemetry.proto.collector.logs.v1.LogsService/Export` on tonic, gzip and
+//! zstd accepted (gzip used for answers when the client accepts it), messages up to
 //! `max_message_bytes` (tonic answers larger ones with `OUT_OF_RANGE`, and messages that
 //! do not decode with `INTERNAL`, before they reach us).
 
@@ -29,6 +29,7 @@ pub(super) fn service(
 ) -> LogsServiceServer<GrpcLogs> {
     LogsServiceServer::new(GrpcLogs { receiver })
         .accept_compressed(CompressionEncoding::Gzip)
+        .accept_compressed(CompressionEncoding::Zstd)
         .send_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(max_message_bytes)
 }

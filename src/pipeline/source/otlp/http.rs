@@ -2,7 +2,7 @@
 //!
 //! - `Content-Type: application/x-protobuf` (or `application/protobuf`) or `application/json`
 //!   (the OTLP/JSON mapping); anything else is `415`.
-//! - `Content-Encoding: gzip` (or none / `identity`); anything else is `415`.
+//! - `Content-Encoding: gzip` or `zstd` (or none / `identity`); anything else is `415`.
 //! - Bodies over `max_message_bytes`, compressed or inflated, are `413`.
 //! - Bodies that do not decode are `400`, counted in `refused_requests` and logged without
 //!   their content.
@@ -97,18 +97,19 @@ async fn export_logs(
             );
         }
     };
-    let gzip = match headers
+    let encoding = match headers
         .get(header::CONTENT_ENCODING)
         .map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase())
         .as_deref()
     {
-        None | Some("" | "identity") => false,
-        Some("gzip" | "x-gzip") => true,
+        None | Some("" | "identity") => None,
+        Some("gzip" | "x-gzip") => Some(Encoding::Gzip),
+        Some("zstd") => Some(Encoding::Zstd),
         Some(_) => {
             refuse("unsupported_content_encoding");
             return plain(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported Content-Encoding: use gzip or none",
+                "unsupported Content-Encoding: use gzip, zstd or none",
             );
         }
     };
@@ -127,24 +128,19 @@ async fn export_logs(
             );
         }
     };
-    let payload = if gzip {
-        match gunzip(&body, http.max) {
+    let payload = match encoding {
+        None => body,
+        Some(encoding) => match inflate(encoding, &body, http.max) {
             Ok(p) => Bytes::from(p),
-            Err(Gunzip::TooLarge) => {
+            Err(Inflate::TooLarge) => {
                 refuse("too_large");
                 return error(format, StatusCode::PAYLOAD_TOO_LARGE, &too_large(http.max));
             }
-            Err(Gunzip::Invalid) => {
-                refuse("invalid_gzip");
-                return error(
-                    format,
-                    StatusCode::BAD_REQUEST,
-                    "the body is not valid gzip (Content-Encoding: gzip)",
-                );
+            Err(Inflate::Invalid) => {
+                refuse(encoding.invalid_kind());
+                return error(format, StatusCode::BAD_REQUEST, encoding.invalid_message());
             }
-        }
-    } else {
-        body
+        },
     };
     let request = match decode(format, &payload) {
         Ok(r) => r,
@@ -201,21 +197,49 @@ fn too_large(max: usize) -> String {
     format!("the request is larger than the receiver's limit of {max} bytes (max_message_bytes)")
 }
 
-enum Gunzip {
+/// A `Content-Encoding` the receiver decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Gzip,
+    Zstd,
+}
+
+impl Encoding {
+    fn invalid_kind(self) -> &'static str {
+        match self {
+            Encoding::Gzip => "invalid_gzip",
+            Encoding::Zstd => "invalid_zstd",
+        }
+    }
+
+    fn invalid_message(self) -> &'static str {
+        match self {
+            Encoding::Gzip => "the body is not valid gzip (Content-Encoding: gzip)",
+            Encoding::Zstd => "the body is not valid zstd (Content-Encoding: zstd)",
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Inflate {
     Invalid,
     TooLarge,
 }
 
 /// Inflates at most `limit` bytes (a guard against decompression bombs); concatenated gzip
-/// members are read as one stream, as HTTP allows.
-fn gunzip(data: &[u8], limit: usize) -> Result<Vec<u8>, Gunzip> {
+/// members (and zstd frames) are read as one stream, as HTTP allows.
+fn inflate(encoding: Encoding, data: &[u8], limit: usize) -> Result<Vec<u8>, Inflate> {
     let mut out = Vec::with_capacity(data.len().saturating_mul(4).min(limit));
-    flate2::read::MultiGzDecoder::new(data)
-        .take(limit as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|_| Gunzip::Invalid)?;
+    let read = match encoding {
+        Encoding::Gzip => flate2::read::MultiGzDecoder::new(data)
+            .take(limit as u64 + 1)
+            .read_to_end(&mut out),
+        Encoding::Zstd => zstd::stream::read::Decoder::new(data)
+            .and_then(|d| d.take(limit as u64 + 1).read_to_end(&mut out)),
+    };
+    read.map_err(|_| Inflate::Invalid)?;
     if out.len() > limit {
-        return Err(Gunzip::TooLarge);
+        return Err(Inflate::TooLarge);
     }
     Ok(out)
 }
@@ -293,14 +317,27 @@ mod tests {
     }
 
     #[test]
-    fn gunzip_limits_and_errors() {
+    fn inflate_limits_and_errors() {
+        use Encoding::{Gzip, Zstd};
         let data = vec![b'a'; 100_000];
-        assert_eq!(gunzip(&gz(&data), 100_000).ok(), Some(data.clone()));
-        assert!(matches!(gunzip(&gz(&data), 99_999), Err(Gunzip::TooLarge)));
-        assert!(matches!(gunzip(b"not gzip", 1000), Err(Gunzip::Invalid)));
+        let zs = |d: &[u8]| zstd::bulk::compress(d, 3).unwrap();
+        for (encoding, packed) in [(Gzip, gz(&data)), (Zstd, zs(&data))] {
+            assert_eq!(inflate(encoding, &packed, 100_000).ok(), Some(data.clone()));
+            assert!(matches!(
+                inflate(encoding, &packed, 99_999),
+                Err(Inflate::TooLarge)
+            ));
+            assert!(matches!(
+                inflate(encoding, b"not packed", 1000),
+                Err(Inflate::Invalid)
+            ));
+        }
         let mut two = gz(b"ab");
         two.extend(gz(b"cd"));
-        assert_eq!(gunzip(&two, 10).ok(), Some(b"abcd".to_vec()));
+        assert_eq!(inflate(Gzip, &two, 10).ok(), Some(b"abcd".to_vec()));
+        let mut two = zs(b"ab");
+        two.extend(zs(b"cd"));
+        assert_eq!(inflate(Zstd, &two, 10).ok(), Some(b"abcd".to_vec()));
     }
 
     #[test]

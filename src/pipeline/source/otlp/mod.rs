@@ -355,6 +355,7 @@ mod tests {
                 "audit-otel".into(),
             )])),
             max_event_bytes: 256 * 1024,
+            workers: 1,
         });
         SourceContext::new(shared, stats, tokio_util::sync::CancellationToken::new())
     }
@@ -516,6 +517,7 @@ mod tests {
                     ..QueueConfig::default()
                 },
                 retry: RetryConfig::default(),
+                max_in_flight: 1,
             },
             sink::SinkContext {
                 stats: Arc::new(SinkStats::new("gate")),
