@@ -11,10 +11,10 @@
 //! paths:
 //!
 //! - **(a) file**: the `audit-otel` binary runs a temporary pipeline, `type: file` source (an
-//!   NDJSON file of the N events) → parse, redact, map → OTLP/gRPC sink (gzip, batches of 512)
+//!   NDJSON file of the N events) → parse, redact, map → OTLP/gRPC sink (batches of 512)
 //!   to the receiver. Timed from spawning the process until the receiver has N records.
 //! - **(b) sidecar**: the binary runs the shipped `pipelines/sidecar.yaml` (OTLP receiver →
-//!   redaction → OTLP/gRPC sink, gzip, batches of 512), its addresses set through the
+//!   redaction → OTLP/gRPC sink, batches of 512), its addresses set through the
 //!   `AUDIT_OTEL_*` variables. Once `/readyz` answers, the sender pushes the N events as OTLP
 //!   log records (the event JSON as a string body) in pre-encoded requests of `--batch`
 //!   records over `--streams` concurrent gRPC connections. Timed from the first request until
@@ -23,6 +23,11 @@
 //!   receiver, `--disable-batching` (its batch splitting loses resources and drops large
 //!   requests in 0.0.1-alpha10), fed by the same sender with the same requests, timed the same
 //!   way. It only forwards: no parsing, redaction or mapping.
+//!
+//! Options change what is measured: `--paths` picks the paths, `--pipeline` gives (b) another
+//! pipeline file, `--cpus 0-3` pins audit-otel and rotel to those cores (`taskset`), and
+//! `--compression`, `--compression-level`, `--max-in-flight` and `--workers` set (a)'s sink and
+//! pipeline (`--compression` reaches (b) through `AUDIT_OTEL_EXPORT_COMPRESSION`).
 //!
 //! For each path it reports events/s, MiB/s of input (the events' JSON bytes, newlines not
 //! counted), the peak RSS (`VmHWM` of `/proc/<pid>/status`, sampled every 20 ms and read once
