@@ -65,8 +65,9 @@ use std::time::{Duration, Instant};
 use audit_otel::catalog::{Catalog, Category};
 use audit_otel::event::ParseOptions;
 use audit_otel::generate::{Generator, GeneratorOptions, LineKind, Mix};
+use audit_otel::otel::encode::{request_to_vec, EncodedRecords, RecordWriter, RequestPart};
 use audit_otel::otel::map_event;
-use audit_otel::otel::proto::{export_request, resource, to_json_line, ProtoRecord};
+use audit_otel::otel::proto::{audit_scope, resource, to_json_line};
 use audit_otel::redact::{
     ActionName, EventScope, Mode, Pseudonymizer, RedactionConfig, Redactor, RuleConfig,
 };
@@ -75,8 +76,8 @@ use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{
     criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput,
 };
-use opentelemetry_proto::tonic::logs::v1::LogRecord;
-use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use prost::Message;
 use serde_json::{Map, Value};
 
 /// Events per corpus; one benchmark iteration processes the whole corpus.
@@ -179,10 +180,10 @@ impl Corpus {
         let scopes = events
             .iter()
             .map(|e| {
-                let r = catalog.resolve(&e.event_type);
+                let r = catalog.resolve(e.event_type());
                 (
                     r.entry().category,
-                    catalog.activity(&e.event_type).into_owned(),
+                    catalog.activity(e.event_type()).into_owned(),
                 )
             })
             .collect();
@@ -273,8 +274,15 @@ fn null_walk_map(m: &mut Map<String, Value>) -> usize {
     m.iter_mut().map(|(k, v)| k.len() + null_walk(v)).sum()
 }
 
-fn null_walk_event(e: &mut AuditEvent) -> usize {
-    null_walk_map(&mut e.context) + null_walk(&mut e.payload) + null_walk_map(&mut e.extra)
+/// An event's trees as `serde_json` values (context, payload, extra), for the null walk.
+type Trees = (Value, Value, Map<String, Value>);
+
+fn trees(e: &AuditEvent) -> Trees {
+    (e.context_value(), e.payload_value(), e.extra_value())
+}
+
+fn null_walk_event(t: &mut Trees) -> usize {
+    null_walk(&mut t.0) + null_walk(&mut t.1) + null_walk_map(&mut t.2)
 }
 
 fn configure(group: &mut BenchmarkGroup<'_, Clock>, corpus: &Corpus) {
@@ -293,6 +301,17 @@ fn bench_parse(c: &mut Criterion<Clock>, corpus: &Corpus) {
         b.iter(|| {
             for line in &corpus.lines {
                 black_box(AuditEvent::from_slice(black_box(line)).expect("parses"));
+            }
+        })
+    });
+    g.bench_function("audit_event_parse_in_place", |b| {
+        let mut event = AuditEvent::default();
+        b.iter(|| {
+            for line in &corpus.lines {
+                event
+                    .parse_in_place(black_box(line), ParseOptions::default())
+                    .expect("parses");
+                black_box(event.id());
             }
         })
     });
@@ -330,9 +349,10 @@ fn bench_redact(c: &mut Criterion<Clock>, corpus: &Corpus) {
             )
         });
     }
+    let trees: Vec<Trees> = corpus.events.iter().map(trees).collect();
     g.bench_function("peer_null_walk", |b| {
         b.iter_batched(
-            || corpus.events.clone(),
+            || trees.clone(),
             |mut events| {
                 for e in events.iter_mut() {
                     black_box(null_walk_event(e));
@@ -345,80 +365,88 @@ fn bench_redact(c: &mut Criterion<Clock>, corpus: &Corpus) {
     g.finish();
 }
 
-/// Redacted event → OTLP protobuf record, against `serde_json::to_string` of its payload.
+/// Redacted event → OTLP protobuf record bytes, against `serde_json::to_string` of its payload.
 fn bench_map(c: &mut Criterion<Clock>, corpus: &Corpus, catalog: &Catalog) {
     let mut g = c.benchmark_group(format!("map/{}", corpus.name));
     configure(&mut g, corpus);
     let redacted = corpus.redacted(&default_redactor());
     g.bench_function("map_event_proto", |b| {
-        b.iter_batched(
-            || redacted.clone(),
-            |events| {
-                events
-                    .into_iter()
-                    .map(|e| {
-                        let resolved = catalog.resolve(&e.event_type);
-                        let mut rec = ProtoRecord::new();
-                        map_event(e, resolved, catalog, OBSERVED_UNIX_NANO, &mut rec);
-                        rec.into_inner()
-                    })
-                    .collect::<Vec<LogRecord>>()
-            },
-            BatchSize::SmallInput,
-        )
+        b.iter(|| {
+            let mut records = EncodedRecords::with_capacity(redacted.len(), 4 << 20);
+            for e in &redacted {
+                let resolved = catalog.resolve(e.event_type());
+                records.push_with(|out| {
+                    let mut w = RecordWriter::new(out);
+                    map_event(e, resolved, catalog, OBSERVED_UNIX_NANO, &mut w);
+                    w.finish();
+                });
+            }
+            records
+        })
     });
+    let payloads: Vec<Value> = redacted.iter().map(AuditEvent::payload_value).collect();
     g.bench_function("peer_payload_to_string", |b| {
-        b.iter_batched(
-            || redacted.clone(),
-            |events| {
-                events
-                    .iter()
-                    .map(|e| serde_json::to_string(&e.payload).expect("serializes"))
-                    .collect::<Vec<String>>()
-            },
-            BatchSize::SmallInput,
-        )
+        b.iter(|| {
+            payloads
+                .iter()
+                .map(|p| serde_json::to_string(p).expect("serializes"))
+                .collect::<Vec<String>>()
+        })
     });
     g.finish();
 }
 
-/// The core with the default rules, and the resource of the benchmark's requests.
-fn core_and_resource() -> (AuditCore, Resource) {
+/// The core with the default rules, and the encoded resource and scope of the benchmark's
+/// requests.
+fn core_and_resource() -> (AuditCore, Vec<u8>, Vec<u8>) {
     let core = AuditCore::new(
         Catalog::builtin(),
         default_redactor(),
         ParseOptions::default(),
     );
     let res = resource(&[("service.name".to_owned(), "audit-otel-bench".to_owned())]);
-    (core, res)
+    (core, res.encode_to_vec(), audit_scope().encode_to_vec())
+}
+
+/// One request of `records`, as the sinks assemble it.
+fn request(resource: &[u8], scope: &[u8], records: &EncodedRecords) -> Vec<u8> {
+    request_to_vec(&[RequestPart {
+        resource,
+        scope,
+        records: records.iter().collect(),
+    }])
 }
 
 /// Bytes in, record or bytes out, everything paid (allocation and drop included), against parse
-/// and re-serialize with `serde_json`.
+/// and re-serialize with `serde_json`. Our routines reuse one event's buffers and one batch, as
+/// the processor's workers do.
 fn bench_end_to_end(c: &mut Criterion<Clock>, corpus: &Corpus) {
     let mut g = c.benchmark_group(format!("core_end_to_end/{}", corpus.name));
     configure(&mut g, corpus);
-    let (core, res) = core_and_resource();
-    let records = |chunk: &[Vec<u8>]| -> Vec<LogRecord> {
-        chunk
-            .iter()
-            .map(|l| core.process(l, OBSERVED_UNIX_NANO).expect("processes"))
-            .collect()
+    let (core, res, scope) = core_and_resource();
+    let mut event = AuditEvent::default();
+    let mut records = EncodedRecords::new();
+    let mut process = |chunk: &[Vec<u8>], records: &mut EncodedRecords| {
+        *records = EncodedRecords::with_capacity(chunk.len(), chunk.len() * 2048);
+        for l in chunk {
+            core.process_into(black_box(l), OBSERVED_UNIX_NANO, &mut event, records)
+                .expect("processes");
+        }
     };
-    g.bench_function("process_to_proto_record", |b| {
+    g.bench_function("process_to_record_bytes", |b| {
         b.iter(|| {
-            for line in &corpus.lines {
-                black_box(
-                    core.process(black_box(line), OBSERVED_UNIX_NANO)
-                        .expect("processes"),
-                );
+            for chunk in corpus.lines.chunks(BATCH) {
+                process(chunk, &mut records);
+                black_box(&records);
             }
         })
     });
     g.bench_function("process_to_otlp_json_line", |b| {
         b.iter(|| {
             for chunk in corpus.lines.chunks(BATCH) {
-                let req = export_request(res.clone(), records(chunk));
+                process(chunk, &mut records);
+                let raw = request(&res, &scope, &records);
+                let req = ExportLogsServiceRequest::decode(&raw[..]).expect("decodes");
                 black_box(to_json_line(&req));
             }
         })
@@ -426,8 +454,8 @@ fn bench_end_to_end(c: &mut Criterion<Clock>, corpus: &Corpus) {
     g.bench_function("process_to_otlp_protobuf", |b| {
         b.iter(|| {
             for chunk in corpus.lines.chunks(BATCH) {
-                let req = export_request(res.clone(), records(chunk));
-                black_box(audit_otel::otel::encode::export_request_to_vec(&req));
+                process(chunk, &mut records);
+                black_box(request(&res, &scope, &records));
             }
         })
     });
@@ -443,24 +471,27 @@ fn bench_end_to_end(c: &mut Criterion<Clock>, corpus: &Corpus) {
 }
 
 /// Encoding a sink's requests: `BATCH` records per request, protobuf plus each compression the
-/// OTLP sink offers, as `OtlpClient::encode` does it before the first attempt. The peer is the
-/// bare protobuf encoding. Prints each setting's bytes per event once, for the ratio.
+/// OTLP sink offers, as the sink does it before the first attempt. The peer is prost encoding
+/// the same requests as message trees. Prints each setting's bytes per event once.
 fn bench_encode(c: &mut Criterion<Clock>, corpus: &Corpus) {
     use audit_otel::pipeline::sink::otlp::{Compression, OtlpClient, OtlpProtocol, OtlpSinkConfig};
     let mut g = c.benchmark_group(format!("encode/{}", corpus.name));
     configure(&mut g, corpus);
-    let (core, res) = core_and_resource();
-    let requests: Vec<_> = corpus
+    let (core, res, scope) = core_and_resource();
+    let mut event = AuditEvent::default();
+    let batches: Vec<EncodedRecords> = corpus
         .lines
         .chunks(BATCH)
         .map(|chunk| {
-            let records = chunk
-                .iter()
-                .map(|l| core.process(l, OBSERVED_UNIX_NANO).expect("processes"))
-                .collect();
-            export_request(res.clone(), records)
+            let mut records = EncodedRecords::new();
+            for l in chunk {
+                core.process_into(l, OBSERVED_UNIX_NANO, &mut event, &mut records)
+                    .expect("processes");
+            }
+            records
         })
         .collect();
+    let raws: Vec<Vec<u8>> = batches.iter().map(|r| request(&res, &scope, r)).collect();
     let settings = [
         ("gzip_1", Compression::Gzip, Some(1)),
         ("gzip_6", Compression::Gzip, Some(6)),
@@ -473,9 +504,9 @@ fn bench_encode(c: &mut Criterion<Clock>, corpus: &Corpus) {
         cfg.compression = compression;
         cfg.compression_level = level;
         let client = OtlpClient::new(&cfg).expect("a valid sink");
-        let bytes: usize = requests
+        let bytes: usize = raws
             .iter()
-            .map(|r| client.encode(r).expect("encodes").len())
+            .map(|r| client.encode_protobuf(r).expect("encodes").len())
             .sum();
         eprintln!(
             "encode/{}/{name}: {} bytes/event on the wire",
@@ -484,24 +515,26 @@ fn bench_encode(c: &mut Criterion<Clock>, corpus: &Corpus) {
         );
         g.bench_function(name, |b| {
             b.iter(|| {
-                for req in &requests {
-                    black_box(client.encode(black_box(req)).expect("encodes"));
+                for raw in &raws {
+                    black_box(client.encode_protobuf(black_box(raw)).expect("encodes"));
                 }
             })
         });
     }
     g.bench_function("protobuf_only", |b| {
         b.iter(|| {
-            for req in &requests {
-                black_box(audit_otel::otel::encode::export_request_to_vec(black_box(
-                    req,
-                )));
+            for records in &batches {
+                black_box(request(&res, &scope, black_box(records)));
             }
         })
     });
+    let trees: Vec<ExportLogsServiceRequest> = raws
+        .iter()
+        .map(|r| ExportLogsServiceRequest::decode(&r[..]).expect("decodes"))
+        .collect();
     g.bench_function("peer_prost_encode_to_vec", |b| {
         b.iter(|| {
-            for req in &requests {
+            for req in &trees {
                 black_box(prost::Message::encode_to_vec(black_box(req)));
             }
         })

@@ -4,10 +4,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
+use prost::Message;
 
 use crate::catalog::{Catalog, Resolved};
 use crate::event::{AuditEvent, ParseError, ParseOptions};
-use crate::otel::{self, proto::ProtoRecord, RecordBuilder};
+use crate::otel::encode::{EncodedRecords, RecordWriter, SenderTrace};
+use crate::otel::{self, RecordBuilder};
 use crate::redact::{EventScope, Fired, RedactionSummary, Redactor};
 
 /// Counters of the core, cheap to update from many threads.
@@ -69,6 +71,11 @@ impl AuditCore {
         &self.redactor
     }
 
+    /// The parse limits.
+    pub fn parse_options(&self) -> ParseOptions {
+        self.parse
+    }
+
     /// Counters.
     pub fn stats(&self) -> &CoreStats {
         &self.stats
@@ -76,7 +83,14 @@ impl AuditCore {
 
     /// Parses one event; rejections are counted.
     pub fn parse(&self, bytes: &[u8]) -> Result<AuditEvent, ParseError> {
-        AuditEvent::from_slice_with(bytes, self.parse).inspect_err(|_| {
+        let mut event = AuditEvent::default();
+        self.parse_into(bytes, &mut event)?;
+        Ok(event)
+    }
+
+    /// Parses one event into `event`, reusing its buffers; rejections are counted.
+    pub fn parse_into(&self, bytes: &[u8], event: &mut AuditEvent) -> Result<(), ParseError> {
+        event.parse_in_place(bytes, self.parse).inspect_err(|_| {
             CoreStats::bump(&self.stats.rejected, 1);
         })
     }
@@ -101,14 +115,14 @@ impl AuditCore {
         event: &mut AuditEvent,
         observer: Option<&mut dyn FnMut(Fired<'_>)>,
     ) -> (Resolved<'_>, RedactionSummary) {
-        let resolved = self.catalog.resolve(&event.event_type);
+        let resolved = self.catalog.resolve(event.event_type());
         if !resolved.is_known() {
             CoreStats::bump(&self.stats.unknown_types, 1);
         }
         let activity = match resolved {
             Resolved::Known(e) => std::borrow::Cow::Borrowed(e.activity_type.as_ref()),
             Resolved::Unknown(_) => {
-                std::borrow::Cow::Owned(self.catalog.activity(&event.event_type).into_owned())
+                std::borrow::Cow::Owned(self.catalog.activity(event.event_type()).into_owned())
             }
         };
         let scope = EventScope {
@@ -123,24 +137,59 @@ impl AuditCore {
         (resolved, summary)
     }
 
-    /// Redacts and maps an event into any record builder.
+    /// Redacts and maps an event into any record builder (the SDK's records, say). The
+    /// builder is not finished: a [`RecordWriter`] still needs its `finish`.
     pub fn build<B: RecordBuilder>(
         &self,
-        mut event: AuditEvent,
+        event: &mut AuditEvent,
         observed_unix_nano: u64,
         b: &mut B,
     ) {
-        let (resolved, summary) = self.prepare_with(&mut event, None);
+        let (resolved, summary) = self.prepare_with(event, None);
         otel::map_event(event, resolved, &self.catalog, observed_unix_nano, b);
         otel::summarize_redaction(&self.redactor, &summary, b);
         CoreStats::bump(&self.stats.mapped, 1);
     }
 
-    /// Redacts and maps an event to an OTLP protobuf record.
-    pub fn to_proto(&self, event: AuditEvent, observed_unix_nano: u64) -> LogRecord {
-        let mut rec = ProtoRecord::new();
-        self.build(event, observed_unix_nano, &mut rec);
-        rec.into_inner()
+    /// Redacts and maps an event, appending its OTLP `LogRecord` message (protobuf, without a
+    /// tag or length of its own) to `out`: what sources hand to sinks.
+    pub fn encode(&self, event: &mut AuditEvent, observed_unix_nano: u64, out: &mut Vec<u8>) {
+        self.encode_with(event, observed_unix_nano, None, out);
+    }
+
+    /// As [`AuditCore::encode`], with the trace context of the record the event arrived in
+    /// (an OTLP sender's), used when the event has none of its own.
+    pub fn encode_with(
+        &self,
+        event: &mut AuditEvent,
+        observed_unix_nano: u64,
+        sender_trace: Option<SenderTrace>,
+        out: &mut Vec<u8>,
+    ) {
+        let mut w = RecordWriter::new(out).with_fallback_trace(sender_trace);
+        self.build(event, observed_unix_nano, &mut w);
+        w.finish();
+    }
+
+    /// Parses, redacts and maps one input line into `records`, reusing `event`'s buffers.
+    pub fn process_into(
+        &self,
+        bytes: &[u8],
+        observed_unix_nano: u64,
+        event: &mut AuditEvent,
+        records: &mut EncodedRecords,
+    ) -> Result<(), ParseError> {
+        self.parse_into(bytes, event)?;
+        records.push_with(|out| self.encode(event, observed_unix_nano, out));
+        Ok(())
+    }
+
+    /// Redacts and maps an event to an OTLP protobuf record (a decoded copy of what
+    /// [`AuditCore::encode`] writes: for tests and tools).
+    pub fn to_proto(&self, mut event: AuditEvent, observed_unix_nano: u64) -> LogRecord {
+        let mut out = Vec::new();
+        self.encode(&mut event, observed_unix_nano, &mut out);
+        LogRecord::decode(&out[..]).expect("the encoder writes valid protobuf")
     }
 
     /// Parses, redacts and maps one input line.

@@ -27,6 +27,7 @@ pub mod catalog;
 pub mod core;
 pub mod event;
 pub mod generate;
+pub mod json;
 #[cfg(feature = "layer")]
 pub mod layer;
 pub mod otel;

@@ -494,8 +494,8 @@ fn redact(path: Option<&Path>, diff: bool, input: Option<&Path>) -> Result<ExitC
             out,
             "=== line {} id={} type={} ({} rule firings)",
             i + 1,
-            event.id,
-            event.event_type,
+            event.id(),
+            event.event_type(),
             fired.iter().filter(|f| f.2 != "keep").count()
         )?;
         if diff {
@@ -531,21 +531,7 @@ fn redact(path: Option<&Path>, diff: bool, input: Option<&Path>) -> Result<ExitC
 }
 
 fn event_json(e: &AuditEvent) -> serde_json::Value {
-    let mut m = serde_json::Map::new();
-    m.insert("id".into(), e.id.clone().into());
-    if let Some(s) = e.seq {
-        m.insert("seq".into(), s.into());
-    }
-    m.insert("type".into(), e.event_type.clone().into());
-    m.insert("payload".into(), e.payload.clone());
-    m.insert(
-        "context".into(),
-        serde_json::Value::Object(e.context.clone()),
-    );
-    for (k, v) in &e.extra {
-        m.insert(k.clone(), v.clone());
-    }
-    serde_json::Value::Object(m)
+    e.to_value()
 }
 
 /// Finds a rendered path (`payload.a[0]["b.c"]`) in a JSON value.

@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use audit_otel::catalog::{Catalog, UNKNOWN_EVENT_NAME};
 use audit_otel::generate::{Generator, GeneratorOptions, Mix};
-use audit_otel::otel::proto::{any_to_json, export_request, resource, ProtoRecord};
+use audit_otel::otel::encode::{EncodedRecords, RecordWriter};
+use audit_otel::otel::proto::{any_to_json, export_request, resource};
 use audit_otel::redact::{is_pseudonym, EventScope, Redactor};
 use audit_otel::{otel, AuditEvent};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
@@ -46,11 +47,11 @@ fn every_catalog_entry_round_trips_through_otlp_protobuf() {
         let raw_ip = raw["context"]["ip_address"].as_str().map(str::to_owned);
         let raw_ua = raw["context"]["user_agent"].as_str().map(str::to_owned);
         let mut event = AuditEvent::from_value(raw).expect("generated events parse");
-        let resolved = catalog.resolve(&event.event_type);
+        let resolved = catalog.resolve(event.event_type());
         assert!(
             resolved.is_known(),
             "{} not in the catalog",
-            event.event_type
+            event.event_type()
         );
         let entry = resolved.entry().clone();
         covered.insert(entry.event_type.to_string());
@@ -61,12 +62,15 @@ fn every_catalog_entry_round_trips_through_otlp_protobuf() {
                 activity_type: &entry.activity_type,
             },
         );
-        let expected_body = event.payload.clone();
-        let expected = (event.clone(), entry, raw_ip, raw_ua, expected_body);
-        let mut rec = ProtoRecord::new();
-        otel::map_event(event, resolved, &catalog, 99, &mut rec);
-        records.push(rec.into_inner());
-        expectations.push(expected);
+        let expected_body = event.payload_value();
+        let mut one = EncodedRecords::new();
+        one.push_with(|out| {
+            let mut w = RecordWriter::new(out);
+            otel::map_event(&event, resolved, &catalog, 99, &mut w);
+            w.finish();
+        });
+        records.push(one.decode(0));
+        expectations.push((event, entry, raw_ip, raw_ua, expected_body));
     }
     assert_eq!(
         covered.len(),
@@ -83,26 +87,20 @@ fn every_catalog_entry_round_trips_through_otlp_protobuf() {
 
     for (rec, (event, entry, raw_ip, raw_ua, body)) in recs.iter().zip(expectations) {
         let a = attr_map(rec);
-        let ctx = |k: &str| {
-            event
-                .context
-                .get(k)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
+        let ctx = |k: &str| event.context_str(k).filter(|s| !s.is_empty());
         assert_eq!(rec.event_name, entry.event_type);
         assert_ne!(rec.event_name, UNKNOWN_EVENT_NAME);
-        assert_eq!(rec.time_unix_nano, event.time_unix_nano);
+        assert_eq!(rec.time_unix_nano, event.time_unix_nano());
         assert_eq!(rec.observed_time_unix_nano, 99);
         assert_eq!(rec.severity_number, entry.severity.number());
         assert_eq!(rec.severity_text, entry.severity.as_str());
         assert_eq!(a["audit.activity_type"], entry.activity_type.as_ref());
-        assert_eq!(a["event.action"], event.event_type.as_str());
+        assert_eq!(a["event.action"], event.event_type());
         assert_eq!(a["audit.category"], entry.category.as_str());
         assert_eq!(a["audit.view"], entry.view.as_str());
         assert_eq!(a["event.outcome"], entry.outcome.as_str());
-        assert_eq!(a["log.record.uid"], event.id.as_str());
-        assert_eq!(a["audit.seq"], Value::from(event.seq.unwrap()));
+        assert_eq!(a["log.record.uid"], event.id());
+        assert_eq!(a["audit.seq"], Value::from(event.seq().unwrap()));
         let actor = a["audit.actor.type"].as_str().unwrap();
         let expected_actor = match ctx("triggered_by") {
             Some("user") => "user",
@@ -184,11 +182,11 @@ fn independent_generator_events_parse_and_map() {
     for line in out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
         let e = AuditEvent::from_slice(line).unwrap_or_else(|err| panic!("{err}"));
         assert!(
-            catalog.lookup(&e.event_type).is_some(),
+            catalog.lookup(e.event_type()).is_some(),
             "{} is not in the catalog",
-            e.event_type
+            e.event_type()
         );
-        types.insert(e.event_type.clone());
+        types.insert(e.event_type().to_owned());
         let rec = core.to_proto(e, 0);
         assert!(!rec.event_name.is_empty());
     }

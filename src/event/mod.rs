@@ -1,13 +1,13 @@
 //! The audit event model: the envelope the reference platform uses for webhooks and its audit
 //! log (`{"id","seq","type","payload","context"}`), parsed from JSON bytes.
 //!
-//! Parsing is two-step on purpose. The bytes are first read into a generic JSON tree by a strict
-//! reader ([`strict`]: duplicate keys and nesting deeper than 128 levels are errors, invalid
-//! UTF-8 is an error), then the envelope is checked field by field. Errors name the field and
-//! the JSON type found, never the value: an error message must not carry personal data.
+//! Parsing is two-step on purpose. The bytes are first read into a flat JSON document
+//! ([`crate::json::Doc`]: strict, so duplicate keys, nesting deeper than 127 containers and
+//! invalid UTF-8 are errors), then the envelope is checked field by field. Errors name the field
+//! and the JSON type found, never the value: an error message must not carry personal data.
 //!
-//! Unknown fields are kept, never dropped: unknown envelope keys in [`AuditEvent::extra`],
-//! unknown context keys inside [`AuditEvent::context`] (which is kept whole, as a map).
+//! Unknown fields are kept, never dropped: unknown envelope keys ([`AuditEvent::extra`]) and
+//! unknown context keys (the context is kept whole).
 //!
 //! Accepted shapes:
 //! - the envelope itself (webhook bodies, the audit log's `data` column);
@@ -16,9 +16,9 @@
 //! - `type` in dotted form (`user.authenticated`) or activity form (`USER_AUTHENTICATED`);
 //! - `context.timestamp` as Unix seconds (integer or float) or an RFC 3339 string.
 
-mod strict;
-
 use serde_json::{Map, Value};
+
+use crate::json::{Doc, Kind, Number};
 
 /// Default maximum size of one event, in bytes (256 KiB). The reference platform's largest
 /// events (`project.app.updated`, whole configurations and their diff) stay well below it;
@@ -157,27 +157,49 @@ pub fn json_type(v: &Value) -> &'static str {
     }
 }
 
-/// One audit event.
+/// One audit event: the envelope's parsed JSON ([`Doc`]) and where its parts are.
 ///
-/// `context` is kept as a JSON map so that redaction rules can address every field of it the
-/// same way as the payload (`context.ip_address`, `context.audit_context.http_url`); typed
-/// accessors read the fields the mapping needs.
-#[derive(Debug, Clone, PartialEq)]
+/// `context` and `payload` stay JSON so that redaction rules address every field of them the
+/// same way (`context.ip_address`, `payload.user.standard_attributes.email`); typed accessors
+/// read the fields the mapping needs. Unknown envelope keys are kept as they are
+/// ([`AuditEvent::extra`]).
+///
+/// An event is reusable: [`AuditEvent::parse_in_place`] reads the next one into the same
+/// buffers, which is how the processor parses without allocating.
+#[derive(Clone, Default)]
 pub struct AuditEvent {
-    /// Event id; the de-duplication key.
-    pub id: String,
-    /// Sequence number, when present.
-    pub seq: Option<i64>,
-    /// The type as received (dotted or activity form).
-    pub event_type: String,
-    /// When the event happened, in Unix nanoseconds (from `context.timestamp`).
-    pub time_unix_nano: u64,
-    /// The context map, all keys kept.
-    pub context: Map<String, Value>,
-    /// The payload (`Value::Null` when absent).
-    pub payload: Value,
-    /// Envelope keys other than the five known ones.
-    pub extra: Map<String, Value>,
+    doc: Doc,
+    /// The envelope object: the root, or an audit-log node's `data`.
+    envelope: usize,
+    id: usize,
+    event_type: usize,
+    context: usize,
+    payload: Option<usize>,
+    seq: Option<i64>,
+    time_unix_nano: u64,
+}
+
+impl PartialEq for AuditEvent {
+    /// Equal envelopes: id, seq, type, time, context, payload and extra fields.
+    fn eq(&self, other: &AuditEvent) -> bool {
+        self.id() == other.id()
+            && self.seq == other.seq
+            && self.event_type() == other.event_type()
+            && self.time_unix_nano == other.time_unix_nano
+            && self.context_value() == other.context_value()
+            && self.payload_value() == other.payload_value()
+            && self.extra_value() == other.extra_value()
+    }
+}
+
+impl std::fmt::Debug for AuditEvent {
+    /// Id and type only: the rest holds personal data until it is redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditEvent")
+            .field("id", &self.id())
+            .field("type", &self.event_type())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Limits applied while parsing.
@@ -195,6 +217,15 @@ impl Default for ParseOptions {
     }
 }
 
+/// Envelope keys with a place of their own; the others are [`AuditEvent::extra`].
+const ENVELOPE_KEYS: [&str; 5] = [
+    field::ID,
+    field::SEQ,
+    field::TYPE,
+    field::PAYLOAD,
+    field::CONTEXT,
+];
+
 impl AuditEvent {
     /// Parses one event with the default limits.
     pub fn from_slice(bytes: &[u8]) -> Result<AuditEvent, ParseError> {
@@ -203,58 +234,183 @@ impl AuditEvent {
 
     /// Parses one event.
     pub fn from_slice_with(bytes: &[u8], options: ParseOptions) -> Result<AuditEvent, ParseError> {
-        if bytes.len() > options.max_event_bytes {
+        let mut e = AuditEvent::default();
+        e.parse_in_place(bytes, options)?;
+        Ok(e)
+    }
+
+    /// Parses one event into this one, reusing its buffers. On error the event holds nothing
+    /// usable (its accessors read an empty envelope).
+    pub fn parse_in_place(
+        &mut self,
+        bytes: &[u8],
+        options: ParseOptions,
+    ) -> Result<(), ParseError> {
+        self.parse_json_in_place(bytes, options)?;
+        self.locate_envelope()
+    }
+
+    /// The first half of [`AuditEvent::parse_in_place`]: reads the JSON (size limit, strict
+    /// syntax) without checking the envelope, so a caller can look at the document first
+    /// ([`AuditEvent::doc`]) and then call [`AuditEvent::locate_envelope`].
+    pub fn parse_json_in_place(
+        &mut self,
+        bytes: &[u8],
+        options: ParseOptions,
+    ) -> Result<(), ParseError> {
+        let max = options.max_event_bytes.min(crate::json::MAX_TEXT_BYTES);
+        if bytes.len() > max {
+            self.reset();
             return Err(ParseError::TooLarge {
                 len: bytes.len(),
                 max: options.max_event_bytes,
             });
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
+            self.reset();
             return Err(ParseError::Empty);
         }
-        let value = strict::from_slice(bytes)?;
-        AuditEvent::from_value(value)
+        let result = self.doc.parse(bytes).map_err(|e| ParseError::InvalidJson {
+            reason: e.reason,
+            line: e.line,
+            column: e.column,
+        });
+        if result.is_err() {
+            self.reset();
+        }
+        result
+    }
+
+    /// The second half of [`AuditEvent::parse_in_place`]: finds and checks the envelope's
+    /// fields in the document read by [`AuditEvent::parse_json_in_place`].
+    pub fn locate_envelope(&mut self) -> Result<(), ParseError> {
+        let result = self.locate();
+        if result.is_err() {
+            self.reset();
+        }
+        result
     }
 
     /// Builds an event from a parsed JSON value (an envelope or an audit-log node).
     pub fn from_value(value: Value) -> Result<AuditEvent, ParseError> {
-        let mut root = match value {
-            Value::Object(m) => m,
-            other => {
-                return Err(ParseError::NotAnObject {
-                    found: json_type(&other),
-                })
-            }
+        let mut e = AuditEvent {
+            doc: Doc::from_value(&value),
+            ..AuditEvent::default()
         };
+        e.locate()?;
+        Ok(e)
+    }
+
+    /// Builds an event from its parts (the tracing layer's captures, tests). `context` need
+    /// not hold a timestamp: the event's time is `time_unix_nano`.
+    pub fn from_parts(
+        id: &str,
+        seq: Option<i64>,
+        event_type: &str,
+        time_unix_nano: u64,
+        context: &Map<String, Value>,
+        payload: &Value,
+        extra: &Map<String, Value>,
+    ) -> AuditEvent {
+        let mut doc = Doc::new();
+        doc.begin_object(None);
+        let id_node = doc.push_str(Some(field::ID), id);
+        if let Some(s) = seq {
+            doc.push_i64(Some(field::SEQ), s);
+        }
+        let type_node = doc.push_str(Some(field::TYPE), event_type);
+        let payload_node =
+            (!payload.is_null()).then(|| doc.push_value(Some(field::PAYLOAD), payload));
+        let context_node = doc.begin_object(Some(field::CONTEXT));
+        for (k, v) in context {
+            doc.push_value(Some(k), v);
+        }
+        doc.end_container();
+        for (k, v) in extra {
+            if !ENVELOPE_KEYS.contains(&k.as_str()) {
+                doc.push_value(Some(k), v);
+            }
+        }
+        doc.end_container();
+        AuditEvent {
+            doc,
+            envelope: 0,
+            id: id_node,
+            event_type: type_node,
+            context: context_node,
+            payload: payload_node,
+            seq,
+            time_unix_nano,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.doc.clear();
+        self.doc.begin_object(None);
+        let id = self.doc.push_str(Some(field::ID), "");
+        let context = self.doc.begin_object(Some(field::CONTEXT));
+        self.doc.end_container();
+        self.doc.end_container();
+        self.envelope = 0;
+        self.id = id;
+        self.event_type = id;
+        self.context = context;
+        self.payload = None;
+        self.seq = None;
+        self.time_unix_nano = 0;
+    }
+
+    /// Finds and checks the envelope's fields in the parsed document.
+    fn locate(&mut self) -> Result<(), ParseError> {
+        let d = &self.doc;
+        let mut root = 0;
+        if d.kind(root) != Kind::Object {
+            return Err(ParseError::NotAnObject {
+                found: kind_name(d.kind(root)),
+            });
+        }
         // An Admin API audit-log node: the envelope is in `data`.
-        if !root.contains_key(field::TYPE) && root.contains_key("activityType") {
-            match root.remove("data") {
-                Some(Value::Object(m)) => root = m,
-                Some(other) => {
+        if d.get(root, field::TYPE).is_none() && d.get(root, "activityType").is_some() {
+            match d.get(root, "data") {
+                Some(n) if d.kind(n) == Kind::Object => root = n,
+                Some(n) => {
                     return Err(ParseError::WrongType {
                         field: "data",
                         expected: "an object",
-                        found: json_type(&other),
+                        found: kind_name(d.kind(n)),
                     })
                 }
                 None => return Err(ParseError::MissingField { field: "data" }),
             }
         }
-
-        let id = match root.shift_remove(field::ID) {
-            Some(Value::String(s)) if !s.is_empty() => s,
-            Some(Value::String(_)) => {
-                return Err(ParseError::InvalidValue {
-                    field: field::ID,
-                    reason: "must not be empty",
-                })
+        let (mut id, mut seq, mut ty, mut payload, mut context) = (None, None, None, None, None);
+        for c in d.children(root) {
+            match d.key(c) {
+                field::ID => id = Some(c),
+                field::SEQ => seq = Some(c),
+                field::TYPE => ty = Some(c),
+                field::PAYLOAD => payload = Some(c),
+                field::CONTEXT => context = Some(c),
+                _ => {}
             }
-            Some(other) => return Err(wrong(field::ID, "a string", &other)),
+        }
+        let id = match id {
+            Some(n) if d.kind(n) == Kind::String => {
+                if d.is_blank(n) {
+                    return Err(ParseError::InvalidValue {
+                        field: field::ID,
+                        reason: "must not be empty",
+                    });
+                }
+                n
+            }
+            Some(n) => return Err(wrong(field::ID, "a string", d, n)),
             None => return Err(ParseError::MissingField { field: field::ID }),
         };
-        let seq = match root.shift_remove(field::SEQ) {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => match n.as_i64() {
+        let seq = match seq {
+            None => None,
+            Some(n) if d.kind(n) == Kind::Null => None,
+            Some(n) if d.kind(n) == Kind::Number => match d.as_i64(n) {
                 Some(i) => Some(i),
                 None => {
                     return Err(ParseError::InvalidValue {
@@ -263,56 +419,127 @@ impl AuditEvent {
                     })
                 }
             },
-            Some(other) => return Err(wrong(field::SEQ, "an integer", &other)),
+            Some(n) => return Err(wrong(field::SEQ, "an integer", d, n)),
         };
-        let event_type = match root.shift_remove(field::TYPE) {
-            Some(Value::String(s)) => {
-                validate_type(&s)?;
-                s
+        let ty = match ty {
+            Some(n) if d.kind(n) == Kind::String => {
+                validate_type(d.as_str(n).unwrap_or(""))?;
+                n
             }
-            Some(other) => return Err(wrong(field::TYPE, "a string", &other)),
+            Some(n) => return Err(wrong(field::TYPE, "a string", d, n)),
             None => return Err(ParseError::MissingField { field: field::TYPE }),
         };
-        let payload = match root.shift_remove(field::PAYLOAD) {
-            None | Some(Value::Null) => Value::Null,
-            Some(v @ Value::Object(_)) => v,
-            Some(other) => return Err(wrong(field::PAYLOAD, "an object", &other)),
+        let payload = match payload {
+            None => None,
+            Some(n) if d.kind(n) == Kind::Null => None,
+            Some(n) if d.kind(n) == Kind::Object => Some(n),
+            Some(n) => return Err(wrong(field::PAYLOAD, "an object", d, n)),
         };
-        let context = match root.shift_remove(field::CONTEXT) {
-            Some(Value::Object(m)) => m,
-            Some(other) => return Err(wrong(field::CONTEXT, "an object", &other)),
+        let context = match context {
+            Some(n) if d.kind(n) == Kind::Object => n,
+            Some(n) => return Err(wrong(field::CONTEXT, "an object", d, n)),
             None => {
                 return Err(ParseError::MissingField {
                     field: field::CONTEXT,
                 })
             }
         };
-        let time_unix_nano = validate_context(&context)?;
-        Ok(AuditEvent {
-            id,
-            seq,
-            event_type,
-            time_unix_nano,
-            context,
-            payload,
-            extra: root,
-        })
+        let time_unix_nano = validate_context(d, context)?;
+        self.envelope = root;
+        self.id = id;
+        self.seq = seq;
+        self.event_type = ty;
+        self.payload = payload;
+        self.context = context;
+        self.time_unix_nano = time_unix_nano;
+        Ok(())
+    }
+
+    /// Event id; the de-duplication key.
+    pub fn id(&self) -> &str {
+        self.doc.as_str(self.id).unwrap_or("")
+    }
+
+    /// Sequence number, when present.
+    pub fn seq(&self) -> Option<i64> {
+        self.seq
+    }
+
+    /// The type as received (dotted or activity form).
+    pub fn event_type(&self) -> &str {
+        self.doc.as_str(self.event_type).unwrap_or("")
+    }
+
+    /// When the event happened, in Unix nanoseconds (from `context.timestamp`).
+    pub fn time_unix_nano(&self) -> u64 {
+        self.time_unix_nano
+    }
+
+    /// The parsed JSON.
+    pub fn doc(&self) -> &Doc {
+        &self.doc
+    }
+
+    pub(crate) fn doc_mut(&mut self) -> &mut Doc {
+        &mut self.doc
+    }
+
+    /// The `context` node (an object unless redaction replaced it whole).
+    pub fn context_node(&self) -> usize {
+        self.context
+    }
+
+    /// The `payload` node, when the event has one that is not `null`.
+    pub fn payload_node(&self) -> Option<usize> {
+        self.payload
+            .filter(|&n| !self.doc.is_removed(n) && self.doc.kind(n) != Kind::Null)
+    }
+
+    /// Envelope keys other than the five known ones, as nodes (their keys are the names).
+    pub fn extra(&self) -> impl Iterator<Item = usize> + '_ {
+        self.doc
+            .children(self.envelope)
+            .filter(|&c| !ENVELOPE_KEYS.contains(&self.doc.key(c)))
+    }
+
+    /// The envelope as a JSON value (a copy; an audit-log node's `data`, unwrapped).
+    pub fn to_value(&self) -> Value {
+        self.doc.to_value(self.envelope)
+    }
+
+    /// `context` as a JSON value (a copy).
+    pub fn context_value(&self) -> Value {
+        self.doc.to_value(self.context)
+    }
+
+    /// `payload` as a JSON value (a copy; `Null` when absent).
+    pub fn payload_value(&self) -> Value {
+        self.payload_node()
+            .map_or(Value::Null, |n| self.doc.to_value(n))
+    }
+
+    /// The unknown envelope keys as a JSON map (a copy).
+    pub fn extra_value(&self) -> Map<String, Value> {
+        self.extra()
+            .map(|n| (self.doc.key(n).to_owned(), self.doc.to_value(n)))
+            .collect()
+    }
+
+    /// A node of `context` by key.
+    pub fn context_get(&self, key: &str) -> Option<usize> {
+        self.doc.get(self.context, key)
     }
 
     /// A string field of `context`, when present and a string.
     pub fn context_str(&self, key: &str) -> Option<&str> {
-        self.context.get(key).and_then(Value::as_str)
+        self.doc.get_str(self.context, key)
     }
 
     /// The subject user id: `context.user_id` when non-empty, else `payload.user.id`.
     pub fn subject_user_id(&self) -> Option<&str> {
         non_empty(self.context_str(field::context::USER_ID)).or_else(|| {
-            non_empty(
-                self.payload
-                    .get("user")
-                    .and_then(|u| u.get("id"))
-                    .and_then(Value::as_str),
-            )
+            let user = self.doc.get(self.payload_node()?, "user")?;
+            non_empty(self.doc.get_str(user, "id"))
         })
     }
 
@@ -322,36 +549,36 @@ impl AuditEvent {
     }
 
     /// `context.audit_context`, when it is a map.
-    pub fn audit_context(&self) -> Option<&Map<String, Value>> {
-        self.context
-            .get(field::context::AUDIT_CONTEXT)
-            .and_then(Value::as_object)
+    pub fn audit_context(&self) -> Option<usize> {
+        self.context_get(field::context::AUDIT_CONTEXT)
+            .filter(|&n| self.doc.kind(n) == Kind::Object)
     }
 
     /// The acting administrator: `context.audit_context.actor_user_id`.
     pub fn actor_user_id(&self) -> Option<&str> {
         non_empty(
             self.audit_context()
-                .and_then(|a| a.get(field::context::ACTOR_USER_ID))
-                .and_then(Value::as_str),
+                .and_then(|a| self.doc.get_str(a, field::context::ACTOR_USER_ID)),
         )
     }
 
     /// The session the event is about: `payload.session.id`, the only session of
     /// `payload.sessions`, or `context.session_id` (set by the tracing layer).
     pub fn session_id(&self) -> Option<&str> {
-        let p = &self.payload;
-        if let Some(id) = p
-            .get("session")
-            .and_then(|s| s.get("id"))
-            .and_then(Value::as_str)
-        {
-            return non_empty(Some(id));
+        let d = &self.doc;
+        if let Some(p) = self.payload_node() {
+            if let Some(id) = d.get(p, "session").and_then(|s| d.get_str(s, "id")) {
+                return non_empty(Some(id));
+            }
+            if let Some(list) = d.get(p, "sessions").filter(|&l| d.kind(l) == Kind::Array) {
+                let mut it = d.children(list);
+                if let (Some(only), None) = (it.next(), it.next()) {
+                    return non_empty(d.get_str(only, "id"));
+                }
+                return non_empty(self.context_str(field::context::SESSION_ID));
+            }
         }
-        match p.get("sessions").and_then(Value::as_array) {
-            Some(list) if list.len() == 1 => non_empty(list[0].get("id").and_then(Value::as_str)),
-            _ => non_empty(self.context_str(field::context::SESSION_ID)),
-        }
+        non_empty(self.context_str(field::context::SESSION_ID))
     }
 
     /// Trace and span id from `context.tracking_id` (`<32 hex>-<16 hex>`), when well formed and
@@ -361,11 +588,23 @@ impl AuditEvent {
     }
 }
 
-fn wrong(field: &'static str, expected: &'static str, found: &Value) -> ParseError {
+/// The JSON type name of a node, for error messages.
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Null => "null",
+        Kind::Bool => "a boolean",
+        Kind::Number => "a number",
+        Kind::String => "a string",
+        Kind::Array => "an array",
+        Kind::Object => "an object",
+    }
+}
+
+fn wrong(field: &'static str, expected: &'static str, d: &Doc, n: usize) -> ParseError {
     ParseError::WrongType {
         field,
         expected,
-        found: json_type(found),
+        found: kind_name(d.kind(n)),
     }
 }
 
@@ -402,16 +641,17 @@ fn validate_type(s: &str) -> Result<(), ParseError> {
 }
 
 /// Checks the types of the context fields the mapping reads; returns the event time.
-fn validate_context(ctx: &Map<String, Value>) -> Result<u64, ParseError> {
+fn validate_context(d: &Doc, ctx: usize) -> Result<u64, ParseError> {
     use field::context as c;
-    let time = match ctx.get(c::TIMESTAMP) {
-        Some(v) => parse_timestamp(v)?,
+    let time = match d.get(ctx, c::TIMESTAMP) {
+        Some(n) => parse_timestamp(d, n)?,
         None => {
             return Err(ParseError::MissingField {
                 field: "context.timestamp",
             })
         }
     };
+    let is = |n: Option<usize>, kinds: &[Kind]| n.is_none_or(|n| kinds.contains(&d.kind(n)));
     // String-or-null fields.
     for (key, path) in [
         (c::USER_ID, "context.user_id"),
@@ -424,36 +664,39 @@ fn validate_context(ctx: &Map<String, Value>) -> Result<u64, ParseError> {
         (c::GEO_LOCATION_CODE, "context.geo_location_code"),
         (c::LANGUAGE, "context.language"),
     ] {
-        match ctx.get(key) {
-            None | Some(Value::Null) | Some(Value::String(_)) => {}
-            Some(other) => return Err(wrong(path, "a string or null", other)),
+        let n = d.get(ctx, key);
+        if !is(n, &[Kind::Null, Kind::String]) {
+            return Err(wrong(path, "a string or null", d, n.unwrap_or(0)));
         }
     }
-    match ctx.get(c::AUDIT_CONTEXT) {
-        None | Some(Value::Null) | Some(Value::Object(_)) => {}
-        Some(other) => return Err(wrong("context.audit_context", "an object", other)),
+    let audit = d.get(ctx, c::AUDIT_CONTEXT);
+    if !is(audit, &[Kind::Null, Kind::Object]) {
+        return Err(wrong(
+            "context.audit_context",
+            "an object",
+            d,
+            audit.unwrap_or(0),
+        ));
     }
-    if let Some(Value::Object(a)) = ctx.get(c::AUDIT_CONTEXT) {
-        match a.get(c::ACTOR_USER_ID) {
-            None | Some(Value::Null) | Some(Value::String(_)) => {}
-            Some(other) => {
-                return Err(wrong(
-                    "context.audit_context.actor_user_id",
-                    "a string or null",
-                    other,
-                ))
-            }
-        }
-    }
-    match ctx.get(c::PREFERRED_LANGUAGES) {
-        None | Some(Value::Null) | Some(Value::Array(_)) => {}
-        Some(other) => {
+    if let Some(a) = audit {
+        let actor = d.get(a, c::ACTOR_USER_ID);
+        if !is(actor, &[Kind::Null, Kind::String]) {
             return Err(wrong(
-                "context.preferred_languages",
-                "an array or null",
-                other,
-            ))
+                "context.audit_context.actor_user_id",
+                "a string or null",
+                d,
+                actor.unwrap_or(0),
+            ));
         }
+    }
+    let languages = d.get(ctx, c::PREFERRED_LANGUAGES);
+    if !is(languages, &[Kind::Null, Kind::Array]) {
+        return Err(wrong(
+            "context.preferred_languages",
+            "an array or null",
+            d,
+            languages.unwrap_or(0),
+        ));
     }
     Ok(time)
 }
@@ -461,24 +704,28 @@ fn validate_context(ctx: &Map<String, Value>) -> Result<u64, ParseError> {
 /// Latest accepted event time: year 2262 is where Unix nanoseconds leave `i64`.
 const MAX_UNIX_SECONDS: f64 = 9_000_000_000.0;
 
-fn parse_timestamp(v: &Value) -> Result<u64, ParseError> {
+fn parse_timestamp(d: &Doc, n: usize) -> Result<u64, ParseError> {
     const FIELD: &str = "context.timestamp";
-    match v {
-        Value::Number(n) => {
-            let secs = n.as_f64().unwrap_or(f64::NAN);
+    match d.kind(n) {
+        Kind::Number => {
+            let (secs, whole) = match d.number(n) {
+                Some(Number::I64(i)) => (i as f64, u64::try_from(i).ok()),
+                Some(Number::U64(u)) => (u as f64, Some(u)),
+                Some(Number::F64(f)) => (f, None),
+                None => (f64::NAN, None),
+            };
             if !(0.0..MAX_UNIX_SECONDS).contains(&secs) {
                 return Err(ParseError::InvalidValue {
                     field: FIELD,
                     reason: "must be Unix seconds between 1970 and 2255",
                 });
             }
-            if let Some(i) = n.as_u64() {
-                Ok(i * 1_000_000_000)
-            } else {
-                Ok((secs * 1e9).round() as u64)
+            match whole {
+                Some(i) => Ok(i * 1_000_000_000),
+                None => Ok((secs * 1e9).round() as u64),
             }
         }
-        Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
+        Kind::String => match chrono::DateTime::parse_from_rfc3339(d.as_str(n).unwrap_or("")) {
             Ok(t) => t
                 .timestamp_nanos_opt()
                 .and_then(|n| u64::try_from(n).ok())
@@ -491,7 +738,7 @@ fn parse_timestamp(v: &Value) -> Result<u64, ParseError> {
                 reason: "a string timestamp must be RFC 3339 (e.g. 2025-06-02T00:00:00Z)",
             }),
         },
-        other => Err(wrong(FIELD, "Unix seconds or an RFC 3339 string", other)),
+        _ => Err(wrong(FIELD, "Unix seconds or an RFC 3339 string", d, n)),
     }
 }
 

@@ -5,14 +5,14 @@ const GOOD: &str = r#"{"id":"00000000005db3de","seq":6140894,"type":"authenticat
 #[test]
 fn parses_the_envelope_and_keeps_unknown_fields() {
     let e = AuditEvent::from_slice(GOOD.as_bytes()).unwrap();
-    assert_eq!(e.id, "00000000005db3de");
-    assert_eq!(e.seq, Some(6140894));
-    assert_eq!(e.event_type, "authentication.identity.login_id.failed");
-    assert_eq!(e.time_unix_nano, 1_748_822_402_000_000_000);
+    assert_eq!(e.id(), "00000000005db3de");
+    assert_eq!(e.seq(), Some(6140894));
+    assert_eq!(e.event_type(), "authentication.identity.login_id.failed");
+    assert_eq!(e.time_unix_nano(), 1_748_822_402_000_000_000);
     assert_eq!(e.subject_user_id(), None, "empty user_id is no user");
     assert_eq!(e.context_str("client_id"), Some("cd613e30d8f16adf"));
-    assert_eq!(e.context["future_field"]["x"], 1);
-    assert_eq!(e.extra["new_top"], serde_json::json!([1, 2]));
+    assert_eq!(e.context_value()["future_field"]["x"], 1);
+    assert_eq!(e.extra_value()["new_top"], serde_json::json!([1, 2]));
     let (t, s) = e.trace_context().unwrap();
     assert_eq!(hex::encode(t), "d12982e46e80fa489b0bca16f72f2bb8");
     assert_eq!(hex::encode(s), "3586fca7fa0b8518");
@@ -24,9 +24,9 @@ fn accepts_iso_timestamps_and_activity_form() {
         br#"{"id":"a","type":"USER_AUTHENTICATED","context":{"timestamp":"2025-06-02T00:00:01.5Z"}}"#,
     )
     .unwrap();
-    assert_eq!(e.time_unix_nano, 1_748_822_401_500_000_000);
-    assert_eq!(e.event_type, "USER_AUTHENTICATED");
-    assert_eq!(e.payload, Value::Null);
+    assert_eq!(e.time_unix_nano(), 1_748_822_401_500_000_000);
+    assert_eq!(e.event_type(), "USER_AUTHENTICATED");
+    assert_eq!(e.payload_value(), Value::Null);
 }
 
 #[test]
@@ -35,7 +35,7 @@ fn unwraps_admin_api_nodes() {
         r#"{{"activityType":"AUTHENTICATION_IDENTITY_LOGIN_ID_FAILED","createdAt":"2025-06-02T00:00:02Z","data":{GOOD}}}"#
     );
     let e = AuditEvent::from_slice(node.as_bytes()).unwrap();
-    assert_eq!(e.id, "00000000005db3de");
+    assert_eq!(e.id(), "00000000005db3de");
 }
 
 #[test]

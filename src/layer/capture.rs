@@ -167,19 +167,20 @@ impl Capture {
         if !f.audit_context.is_empty() {
             context.insert("audit_context".into(), Value::Object(f.audit_context));
         }
-        let event = AuditEvent {
-            id: f.id.unwrap_or_else(id),
-            seq: Some(f.seq.unwrap_or(seq)),
-            event_type: f.event_type.unwrap_or_else(|| "audit.event".to_owned()),
-            time_unix_nano,
-            context,
-            payload: if body.is_empty() {
-                Value::Null
-            } else {
-                Value::Object(body)
-            },
-            extra: Map::new(),
+        let payload = if body.is_empty() {
+            Value::Null
+        } else {
+            Value::Object(body)
         };
+        let event = AuditEvent::from_parts(
+            &f.id.unwrap_or_else(id),
+            Some(f.seq.unwrap_or(seq)),
+            f.event_type.as_deref().unwrap_or("audit.event"),
+            time_unix_nano,
+            &context,
+            &payload,
+            &Map::new(),
+        );
         (event, payload_failed)
     }
 }

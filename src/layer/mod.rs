@@ -324,14 +324,18 @@ impl AuditLayerBuilder {
         let id_prefix = format!("{:016x}", rand::random::<u64>());
         submitter.bind(
             Arc::new(move |p: processor::Pending| {
-                let (event, payload_failed) = p.capture.into_event(
+                let (mut event, payload_failed) = p.capture.into_event(
                     || format!("{id_prefix}{:016x}", p.seq),
                     p.seq,
                     p.observed_unix_nano,
                 );
                 let has_own_trace = event.trace_context().is_some();
                 let mut record = build_logger.create_log_record();
-                build_core.build(event, p.observed_unix_nano, &mut SdkRecord(&mut record));
+                build_core.build(
+                    &mut event,
+                    p.observed_unix_nano,
+                    &mut SdkRecord(&mut record),
+                );
                 if let (Some((trace, span, flags)), false) = (p.trace, has_own_trace) {
                     record.set_trace_context(trace, span, Some(flags));
                 }

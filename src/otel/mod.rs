@@ -1,7 +1,8 @@
 //! The mapping from an audit event to an OpenTelemetry log record: one function,
 //! [`map_event`], written against a small [`RecordBuilder`] trait with two implementations:
-//! [`proto::ProtoRecord`] (OTLP protobuf, what the processor exports) and [`sdk::SdkRecord`]
-//! (any `opentelemetry::logs::LogRecord`, what the tracing layer emits through the SDK).
+//! [`encode::RecordWriter`] (OTLP protobuf bytes, written straight from the event's parsed
+//! JSON: what the processor exports) and [`sdk::SdkRecord`] (any
+//! `opentelemetry::logs::LogRecord`, for users who hand the tracing layer an SDK exporter).
 //!
 //! # Audit event → log record
 //!
@@ -61,13 +62,13 @@
 pub mod encode;
 pub mod proto;
 pub mod sdk;
+pub mod wire;
 
 use std::borrow::Cow;
 
-use serde_json::Value;
-
 use crate::catalog::{ActorKind, Catalog, CatalogEntry, Resolved, UNKNOWN_EVENT_NAME};
 use crate::event::{field, AuditEvent};
+use crate::json::{Doc, Kind};
 use crate::redact::{RedactionSummary, Redactor};
 
 /// Attribute keys: the contract that dashboards and queries rely on.
@@ -122,8 +123,14 @@ pub mod attr {
     pub const REDACTION_RULES: &str = "redaction.rules";
 }
 
-/// Where [`map_event`] writes. Implemented for OTLP protobuf records and for any
-/// `opentelemetry` SDK log record.
+/// Where [`map_event`] writes. Implemented for OTLP protobuf bytes ([`encode::RecordWriter`],
+/// what the processor and the layer export) and for any `opentelemetry` SDK log record
+/// ([`sdk::SdkRecord`]). Structured values are nodes of the event's [`Doc`], read where they
+/// lie.
+///
+/// [`map_event`] calls `timestamps` and `severity` first, then `body`, then the attributes
+/// (in their documented order), `trace_context` and `event_name`: the protobuf writer relies on
+/// that to write fields in field-number order.
 pub trait RecordBuilder {
     /// The event name (static for built-in catalog entries). A `Cow` rather than a `&str`
     /// because the SDK needs to know whether the name is `'static`.
@@ -135,22 +142,24 @@ pub trait RecordBuilder {
     fn severity(&mut self, number: i32, text: &'static str);
     /// W3C trace and span id.
     fn trace_context(&mut self, trace_id: [u8; 16], span_id: [u8; 8]);
-    /// The structured body.
-    fn body(&mut self, body: Value);
+    /// The structured body: node `n` of `doc`.
+    fn body(&mut self, doc: &Doc, n: usize);
     /// A string attribute with a static value.
     fn attr_static(&mut self, key: &'static str, value: &'static str);
     /// A string attribute.
-    fn attr_string(&mut self, key: &'static str, value: String);
+    fn attr_str(&mut self, key: &'static str, value: &str);
     /// An integer attribute.
     fn attr_i64(&mut self, key: &'static str, value: i64);
-    /// A structured attribute with a computed key.
-    fn attr_json(&mut self, key: String, value: Value);
+    /// A structured attribute: node `n` of `doc`, under the key `prefix` + `name`.
+    fn attr_node(&mut self, prefix: &'static str, name: &str, doc: &Doc, n: usize);
+    /// An array of strings.
+    fn attr_strs(&mut self, key: &'static str, values: &[&str]);
 }
 
 /// Maps one (already redacted) event to a log record. `resolved` is the catalog's verdict on
 /// the event's type; `catalog` gives the activity form of unknown types.
 pub fn map_event<B: RecordBuilder>(
-    mut event: AuditEvent,
+    event: &AuditEvent,
     resolved: Resolved<'_>,
     catalog: &Catalog,
     observed_unix_nano: u64,
@@ -158,39 +167,31 @@ pub fn map_event<B: RecordBuilder>(
 ) {
     let entry: &CatalogEntry = resolved.entry();
     let known = resolved.is_known();
+    let doc = event.doc();
+    let event_type = event.event_type();
 
-    if known {
-        b.event_name(&entry.event_type);
-    } else {
-        b.event_name(&Cow::Borrowed(UNKNOWN_EVENT_NAME));
-    }
-    b.timestamps(event.time_unix_nano, observed_unix_nano);
+    b.timestamps(event.time_unix_nano(), observed_unix_nano);
     b.severity(entry.severity.number(), entry.severity.as_str());
-    let trace = event.trace_context();
-    if let Some((t, s)) = trace {
-        b.trace_context(t, s);
+    if let Some(p) = event.payload_node() {
+        b.body(doc, p);
     }
 
     // Type attributes.
-    let action = if known && crate::catalog::is_activity_form(&event.event_type) {
-        entry.event_type.to_string()
-    } else {
-        event.event_type.clone()
-    };
     match (&entry.activity_type, known) {
         (Cow::Borrowed(s), true) => b.attr_static(attr::ACTIVITY_TYPE, s),
-        (owned, true) => b.attr_string(attr::ACTIVITY_TYPE, owned.to_string()),
-        (_, false) => b.attr_string(
-            attr::ACTIVITY_TYPE,
-            catalog.activity(&event.event_type).into_owned(),
-        ),
+        (owned, true) => b.attr_str(attr::ACTIVITY_TYPE, owned),
+        (_, false) => b.attr_str(attr::ACTIVITY_TYPE, &catalog.activity(event_type)),
     }
-    b.attr_string(attr::EVENT_ACTION, action);
+    if known && crate::catalog::is_activity_form(event_type) {
+        b.attr_str(attr::EVENT_ACTION, &entry.event_type);
+    } else {
+        b.attr_str(attr::EVENT_ACTION, event_type);
+    }
     b.attr_static(attr::CATEGORY, entry.category.as_str());
     b.attr_static(attr::VIEW, entry.view.as_str());
     b.attr_static(attr::EVENT_OUTCOME, entry.outcome.as_str());
-    b.attr_string(attr::RECORD_UID, std::mem::take(&mut event.id));
-    if let Some(seq) = event.seq {
+    b.attr_str(attr::RECORD_UID, event.id());
+    if let Some(seq) = event.seq() {
         b.attr_i64(attr::SEQ, seq);
     }
 
@@ -200,28 +201,28 @@ pub fn map_event<B: RecordBuilder>(
         .and_then(ActorKind::from_triggered_by)
         .unwrap_or(entry.actor);
     b.attr_static(attr::ACTOR_TYPE, actor.as_str());
-    let subject = event.subject_user_id().map(str::to_owned);
-    let actor_admin = event.actor_user_id().map(str::to_owned);
+    let subject = event.subject_user_id();
     let actor_id = match actor {
-        ActorKind::Admin => actor_admin.clone(),
-        ActorKind::User => subject.clone(),
+        ActorKind::Admin => event.actor_user_id(),
+        ActorKind::User => subject,
         ActorKind::System => None,
     };
     if let Some(id) = actor_id {
-        b.attr_string(attr::ACTOR_ID, id);
+        b.attr_str(attr::ACTOR_ID, id);
     }
     if let Some(id) = subject {
-        b.attr_string(attr::USER_ID, id);
+        b.attr_str(attr::USER_ID, id);
     }
     if let Some(id) = event.session_id() {
-        b.attr_string(attr::SESSION_ID, id.to_owned());
+        b.attr_str(attr::SESSION_ID, id);
     }
 
     // The rest of the context, key by key; nothing is dropped.
     use field::context as c;
-    let context = std::mem::take(&mut event.context);
-    for (key, value) in context {
-        let known_key: Option<&'static str> = match key.as_str() {
+    let trace = event.trace_context();
+    for n in doc.children(event.context_node()) {
+        let key = doc.key(n);
+        let known_key: Option<&'static str> = match key {
             c::TIMESTAMP | c::USER_ID | c::SESSION_ID => continue,
             c::CLIENT_ID => Some(attr::CLIENT_ID),
             c::IP_ADDRESS => Some(attr::CLIENT_ADDRESS),
@@ -238,27 +239,31 @@ pub fn map_event<B: RecordBuilder>(
                 None
             }
             c::PREFERRED_LANGUAGES => {
-                if value.as_array().is_some_and(|a| !a.is_empty()) {
-                    b.attr_json(attr::PREFERRED_LANGUAGES.to_owned(), value);
+                if doc.kind(n) == Kind::Array && doc.children(n).next().is_some() {
+                    b.attr_node(attr::PREFERRED_LANGUAGES, "", doc, n);
                 }
                 continue;
             }
             c::AUDIT_CONTEXT => {
-                if let Value::Object(ac) = value {
-                    for (k, v) in ac {
+                if doc.kind(n) == Kind::Object {
+                    for a in doc.children(n) {
+                        let k = doc.key(a);
                         if k == "http_url" {
-                            if let Value::String(s) = v {
+                            if let Some(s) = doc.as_str(a) {
                                 if !s.is_empty() {
-                                    b.attr_string(attr::URL_FULL, s);
+                                    b.attr_str(attr::URL_FULL, s);
                                 }
                                 continue;
                             }
                         }
-                        if k == c::ACTOR_USER_ID && actor == ActorKind::Admin && v.is_string() {
+                        if k == c::ACTOR_USER_ID
+                            && actor == ActorKind::Admin
+                            && doc.kind(a) == Kind::String
+                        {
                             continue;
                         }
-                        if !is_empty(&v) {
-                            b.attr_json(format!("{}{k}", attr::CONTEXT_PREFIX), v);
+                        if !doc.is_blank(a) {
+                            b.attr_node(attr::CONTEXT_PREFIX, k, doc, a);
                         }
                     }
                 }
@@ -266,26 +271,31 @@ pub fn map_event<B: RecordBuilder>(
             }
             _ => None,
         };
-        match (known_key, value) {
-            (Some(k), Value::String(s)) => {
+        match (known_key, doc.as_str(n)) {
+            (Some(k), Some(s)) => {
                 if !s.is_empty() {
-                    b.attr_string(k, s);
+                    b.attr_str(k, s);
                 }
             }
-            (_, v) if is_empty(&v) => {}
-            (_, v) => b.attr_json(format!("{}{key}", attr::CONTEXT_PREFIX), v),
+            _ if doc.is_blank(n) => {}
+            _ => b.attr_node(attr::CONTEXT_PREFIX, key, doc, n),
         }
     }
-    for (key, value) in std::mem::take(&mut event.extra) {
-        b.attr_json(format!("{}{key}", attr::EXTRA_PREFIX), value);
+    for n in event.extra() {
+        b.attr_node(attr::EXTRA_PREFIX, doc.key(n), doc, n);
     }
-    if !event.payload.is_null() {
-        b.body(std::mem::take(&mut event.payload));
+    if let Some((t, s)) = trace {
+        b.trace_context(t, s);
+    }
+    if known {
+        b.event_name(&entry.event_type);
+    } else {
+        b.event_name(&Cow::Borrowed(UNKNOWN_EVENT_NAME));
     }
 }
 
 /// Writes `redaction.count` and `redaction.rules` when redaction changed something and the
-/// rules ask for a summary.
+/// rules ask for a summary. Call it after [`map_event`], before the record is finished.
 pub fn summarize_redaction<B: RecordBuilder>(
     redactor: &Redactor,
     summary: &RedactionSummary,
@@ -295,18 +305,22 @@ pub fn summarize_redaction<B: RecordBuilder>(
         return;
     }
     b.attr_i64(attr::REDACTION_COUNT, summary.changed as i64);
-    let rules = redactor
-        .rule_names(summary)
-        .map(|n| Value::String(n.to_owned()))
-        .collect();
-    b.attr_json(attr::REDACTION_RULES.to_owned(), Value::Array(rules));
-}
-
-fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        _ => false,
+    let mut names = [""; 16];
+    let mut n = 0;
+    let mut rest = Vec::new();
+    for name in redactor.rule_names(summary) {
+        if n < names.len() {
+            names[n] = name;
+            n += 1;
+        } else {
+            rest.push(name);
+        }
+    }
+    if rest.is_empty() {
+        b.attr_strs(attr::REDACTION_RULES, &names[..n]);
+    } else {
+        let all: Vec<&str> = names.iter().copied().chain(rest).collect();
+        b.attr_strs(attr::REDACTION_RULES, &all);
     }
 }
 

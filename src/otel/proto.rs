@@ -1,7 +1,7 @@
-//! OTLP protobuf records: the [`RecordBuilder`] the processor uses, JSON → `AnyValue`
-//! conversion that keeps key order, and request assembly for export and for OTLP/JSON lines.
-
-use std::borrow::Cow;
+//! OTLP protobuf messages as prost types: JSON (a `Value` or a [`Doc`] node) ↔ `AnyValue`
+//! conversions that keep key order, resources, scopes, and requests as trees for tests and for
+//! OTLP/JSON lines. The processor's records are bytes ([`super::encode`]); these are for what
+//! is read back or built by hand.
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{
@@ -11,90 +11,16 @@ use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use serde_json::Value;
 
-use super::RecordBuilder;
+use crate::json::{Doc, Kind, Number};
 
 /// The instrumentation scope of records made by audit-otel.
 pub const SCOPE_NAME: &str = "audit-otel";
-
-/// A protobuf log record under construction.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProtoRecord(pub LogRecord);
-
-impl ProtoRecord {
-    /// An empty record with room for the usual number of attributes.
-    pub fn new() -> ProtoRecord {
-        ProtoRecord(LogRecord {
-            attributes: Vec::with_capacity(20),
-            ..LogRecord::default()
-        })
-    }
-
-    /// The finished record.
-    pub fn into_inner(self) -> LogRecord {
-        self.0
-    }
-}
 
 fn kv(key: String, value: any_value::Value) -> KeyValue {
     KeyValue {
         key,
         value: Some(AnyValue { value: Some(value) }),
         ..KeyValue::default()
-    }
-}
-
-impl RecordBuilder for ProtoRecord {
-    #[allow(clippy::ptr_arg)]
-    fn event_name(&mut self, name: &Cow<'static, str>) {
-        self.0.event_name = name.to_string();
-    }
-
-    fn timestamps(&mut self, time_unix_nano: u64, observed_unix_nano: u64) {
-        self.0.time_unix_nano = time_unix_nano;
-        self.0.observed_time_unix_nano = observed_unix_nano;
-    }
-
-    fn severity(&mut self, number: i32, text: &'static str) {
-        self.0.severity_number = number;
-        self.0.severity_text = text.to_owned();
-    }
-
-    fn trace_context(&mut self, trace_id: [u8; 16], span_id: [u8; 8]) {
-        self.0.trace_id = trace_id.to_vec();
-        self.0.span_id = span_id.to_vec();
-        // The platform's spans are sampled when they have a tracking id.
-        self.0.flags = 1;
-    }
-
-    fn body(&mut self, body: Value) {
-        self.0.body = Some(json_to_any(body));
-    }
-
-    fn attr_static(&mut self, key: &'static str, value: &'static str) {
-        self.0.attributes.push(kv(
-            key.to_owned(),
-            any_value::Value::StringValue(value.to_owned()),
-        ));
-    }
-
-    fn attr_string(&mut self, key: &'static str, value: String) {
-        self.0
-            .attributes
-            .push(kv(key.to_owned(), any_value::Value::StringValue(value)));
-    }
-
-    fn attr_i64(&mut self, key: &'static str, value: i64) {
-        self.0
-            .attributes
-            .push(kv(key.to_owned(), any_value::Value::IntValue(value)));
-    }
-
-    fn attr_json(&mut self, key: String, value: Value) {
-        self.0.attributes.push(KeyValue {
-            key,
-            value: Some(json_to_any(value)),
-            ..KeyValue::default()
-        });
     }
 }
 
@@ -174,11 +100,7 @@ pub fn export_request(resource: Resource, records: Vec<LogRecord>) -> ExportLogs
         resource_logs: vec![ResourceLogs {
             resource: Some(resource),
             scope_logs: vec![ScopeLogs {
-                scope: Some(InstrumentationScope {
-                    name: SCOPE_NAME.to_owned(),
-                    version: env!("CARGO_PKG_VERSION").to_owned(),
-                    ..InstrumentationScope::default()
-                }),
+                scope: Some(audit_scope()),
                 log_records: records,
                 schema_url: String::new(),
             }],
@@ -190,4 +112,43 @@ pub fn export_request(resource: Resource, records: Vec<LogRecord>) -> ExportLogs
 /// The request as one line of OTLP/JSON (the protobuf JSON mapping), without a newline.
 pub fn to_json_line(req: &ExportLogsServiceRequest) -> String {
     serde_json::to_string(req).expect("OTLP requests always serialize")
+}
+
+/// Node `n` of `doc` as an OTLP `AnyValue` (as [`json_to_any`] converts the same JSON).
+pub fn doc_to_any(doc: &Doc, n: usize) -> AnyValue {
+    use any_value::Value as V;
+    let value = match doc.kind(n) {
+        Kind::Null => None,
+        Kind::Bool => Some(V::BoolValue(doc.as_bool(n) == Some(true))),
+        Kind::Number => Some(match doc.number(n) {
+            Some(Number::I64(i)) => V::IntValue(i),
+            Some(Number::U64(_)) => V::StringValue(doc.literal(n).unwrap_or("").to_owned()),
+            Some(Number::F64(f)) => V::DoubleValue(f),
+            None => V::DoubleValue(f64::NAN),
+        }),
+        Kind::String => Some(V::StringValue(doc.as_str(n).unwrap_or("").to_owned())),
+        Kind::Array => Some(V::ArrayValue(ArrayValue {
+            values: doc.children(n).map(|c| doc_to_any(doc, c)).collect(),
+        })),
+        Kind::Object => Some(V::KvlistValue(KeyValueList {
+            values: doc
+                .children(n)
+                .map(|c| KeyValue {
+                    key: doc.key(c).to_owned(),
+                    value: Some(doc_to_any(doc, c)),
+                    ..KeyValue::default()
+                })
+                .collect(),
+        })),
+    };
+    AnyValue { value }
+}
+
+/// The instrumentation scope of records made by audit-otel.
+pub fn audit_scope() -> InstrumentationScope {
+    InstrumentationScope {
+        name: SCOPE_NAME.to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        ..InstrumentationScope::default()
+    }
 }

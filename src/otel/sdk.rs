@@ -16,6 +16,7 @@ use opentelemetry::Key;
 use serde_json::Value;
 
 use super::RecordBuilder;
+use crate::json::{Doc, Kind, Number};
 
 /// Event name of records whose catalog entry was added at run time.
 pub const CUSTOM_EVENT_NAME: &str = "audit.custom";
@@ -64,24 +65,65 @@ impl<R: LogRecord> RecordBuilder for SdkRecord<'_, R> {
         );
     }
 
-    fn body(&mut self, body: Value) {
-        self.0.set_body(json_to_sdk(body));
+    fn body(&mut self, doc: &Doc, n: usize) {
+        self.0.set_body(doc_to_sdk(doc, n));
     }
 
     fn attr_static(&mut self, key: &'static str, value: &'static str) {
         self.0.add_attribute(Key::from_static_str(key), value);
     }
 
-    fn attr_string(&mut self, key: &'static str, value: String) {
-        self.0.add_attribute(Key::from_static_str(key), value);
+    fn attr_str(&mut self, key: &'static str, value: &str) {
+        self.0
+            .add_attribute(Key::from_static_str(key), value.to_owned());
     }
 
     fn attr_i64(&mut self, key: &'static str, value: i64) {
         self.0.add_attribute(Key::from_static_str(key), value);
     }
 
-    fn attr_json(&mut self, key: String, value: Value) {
-        self.0.add_attribute(Key::new(key), json_to_sdk(value));
+    fn attr_node(&mut self, prefix: &'static str, name: &str, doc: &Doc, n: usize) {
+        let key = if name.is_empty() {
+            Key::from_static_str(prefix)
+        } else {
+            Key::new(format!("{prefix}{name}"))
+        };
+        self.0.add_attribute(key, doc_to_sdk(doc, n));
+    }
+
+    fn attr_strs(&mut self, key: &'static str, values: &[&str]) {
+        let list = values
+            .iter()
+            .map(|s| AnyValue::String((*s).to_owned().into()))
+            .collect();
+        self.0
+            .add_attribute(Key::from_static_str(key), AnyValue::ListAny(Box::new(list)));
+    }
+}
+
+/// Converts node `n` of `doc` to the OpenTelemetry API's `AnyValue` (as [`json_to_sdk`] converts
+/// the same JSON).
+pub fn doc_to_sdk(doc: &Doc, n: usize) -> AnyValue {
+    match doc.kind(n) {
+        Kind::Null => AnyValue::String("".into()),
+        Kind::Bool => AnyValue::Boolean(doc.as_bool(n) == Some(true)),
+        Kind::Number => match doc.number(n) {
+            Some(Number::I64(i)) => AnyValue::Int(i),
+            Some(Number::U64(_)) => {
+                AnyValue::String(doc.literal(n).unwrap_or("").to_owned().into())
+            }
+            Some(Number::F64(f)) => AnyValue::Double(f),
+            None => AnyValue::Double(f64::NAN),
+        },
+        Kind::String => AnyValue::String(doc.as_str(n).unwrap_or("").to_owned().into()),
+        Kind::Array => AnyValue::ListAny(Box::new(
+            doc.children(n).map(|c| doc_to_sdk(doc, c)).collect(),
+        )),
+        Kind::Object => AnyValue::Map(Box::new(
+            doc.children(n)
+                .map(|c| (Key::new(doc.key(c).to_owned()), doc_to_sdk(doc, c)))
+                .collect::<HashMap<_, _>>(),
+        )),
     }
 }
 

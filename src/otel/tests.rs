@@ -1,17 +1,29 @@
 use serde_json::json;
 
-use super::proto::{any_to_json, ProtoRecord};
+use prost::Message;
+
+use super::encode::RecordWriter;
+use super::proto::any_to_json;
 use super::*;
 use crate::catalog::Catalog;
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 
+/// Maps with the protobuf writer and decodes what it wrote.
+fn map_with(catalog: &Catalog, event: &AuditEvent, observed: u64) -> LogRecord {
+    let resolved = catalog.resolve(event.event_type());
+    let mut out = Vec::new();
+    let mut w = RecordWriter::new(&mut out);
+    map_event(event, resolved, catalog, observed, &mut w);
+    w.finish();
+    let rec = LogRecord::decode(&out[..]).unwrap();
+    assert_eq!(rec.encode_to_vec(), out, "the writer's bytes are prost's");
+    rec
+}
+
 fn map(line: &str) -> LogRecord {
     let catalog = Catalog::builtin();
     let event = AuditEvent::from_slice(line.as_bytes()).unwrap();
-    let resolved = catalog.resolve(&event.event_type);
-    let mut rec = ProtoRecord::new();
-    map_event(event, resolved, &catalog, 42, &mut rec);
-    rec.into_inner()
+    map_with(&catalog, &event, 42)
 }
 
 fn attrs(r: &LogRecord) -> serde_json::Map<String, serde_json::Value> {
@@ -170,18 +182,17 @@ fn the_sdk_builder_writes_the_same_attributes() {
     let event = AuditEvent::from_slice(line.as_bytes()).unwrap();
     let mut cap = Capture::default();
     map_event(
-        event.clone(),
+        &event,
         catalog.resolve("sms.sent"),
         &catalog,
         0,
         &mut sdk::SdkRecord(&mut cap),
     );
-    let mut proto = ProtoRecord::new();
-    map_event(event, catalog.resolve("sms.sent"), &catalog, 0, &mut proto);
+    let proto = map_with(&catalog, &event, 0);
     assert_eq!(cap.name, Some("sms.sent"));
     assert_eq!(cap.sev, Some("INFO"));
     let keys: Vec<String> = cap.attrs.iter().map(|(k, _)| k.to_string()).collect();
-    let proto_keys: Vec<String> = proto.0.attributes.iter().map(|kv| kv.key.clone()).collect();
+    let proto_keys: Vec<String> = proto.attributes.iter().map(|kv| kv.key.clone()).collect();
     assert_eq!(keys, proto_keys);
     assert!(matches!(cap.body, Some(AnyValue::Map(ref m)) if m.len() == 2));
 }

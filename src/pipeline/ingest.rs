@@ -9,7 +9,6 @@
 use std::sync::Arc;
 
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
-use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use tokio_util::sync::CancellationToken;
 
@@ -20,14 +19,16 @@ use super::sink::{RecordBatch, SinkHandle};
 use super::stats::{add, SourceStats};
 use crate::core::AuditCore;
 use crate::event::{AuditEvent, ParseError};
+use crate::otel::encode::{EncodedRecords, SenderTrace};
 use crate::otel::now_unix_nano;
 
 /// What [`SourceContext::event`] made of an input.
 #[derive(Debug)]
 pub enum Verdict {
-    /// A record, ready to submit. The claim on its event id is released with
-    /// [`SourceContext::release`] if the record cannot be submitted after all.
-    Record(LogRecord, Option<IdClaim>),
+    /// A record was appended to the caller's records, ready to submit. The claim on its event
+    /// id is released with [`SourceContext::release`] if the record cannot be submitted after
+    /// all.
+    Record(Option<IdClaim>),
     /// The event id was accepted before (counted, not exported).
     Duplicate,
     /// Rejected (counted, logged, dead-lettered) for this reason.
@@ -115,12 +116,31 @@ impl SourceContext {
         add(&self.stats.received, n);
     }
 
-    /// Parses, dedups, categorizes, redacts and maps one event. Rejections are counted,
-    /// logged and dead-lettered; `position` says where the input was (line number, request
-    /// number) in logs and dead letters.
-    pub fn event(&self, bytes: &[u8], position: u64) -> Verdict {
-        match self.shared.core.parse(bytes) {
-            Ok(event) => self.parsed(event),
+    /// Parses, dedups, categorizes, redacts and maps one event, appending its record to
+    /// `out` (`event` is scratch: its buffers are reused). Rejections are counted, logged and
+    /// dead-lettered; `position` says where the input was (line number, request number) in
+    /// logs and dead letters.
+    pub fn event(
+        &self,
+        bytes: &[u8],
+        position: u64,
+        event: &mut AuditEvent,
+        out: &mut EncodedRecords,
+    ) -> Verdict {
+        self.event_with(bytes, position, None, event, out)
+    }
+
+    /// As [`SourceContext::event`], with the trace context of the record the event arrived in.
+    pub fn event_with(
+        &self,
+        bytes: &[u8],
+        position: u64,
+        sender_trace: Option<SenderTrace>,
+        event: &mut AuditEvent,
+        out: &mut EncodedRecords,
+    ) -> Verdict {
+        match self.shared.core.parse_into(bytes, event) {
+            Ok(()) => self.parsed_with(event, sender_trace, out),
             Err(e) => {
                 self.reject(&e, position, bytes);
                 Verdict::Rejected(e.kind())
@@ -129,9 +149,20 @@ impl SourceContext {
     }
 
     /// As [`SourceContext::event`] for an event parsed already (to check its age, say).
-    pub fn parsed(&self, event: AuditEvent) -> Verdict {
+    pub fn parsed(&self, event: &mut AuditEvent, out: &mut EncodedRecords) -> Verdict {
+        self.parsed_with(event, None, out)
+    }
+
+    /// As [`SourceContext::parsed`], with the trace context of the record the event arrived
+    /// in.
+    pub fn parsed_with(
+        &self,
+        event: &mut AuditEvent,
+        sender_trace: Option<SenderTrace>,
+        out: &mut EncodedRecords,
+    ) -> Verdict {
         let claim = match &self.shared.dedup {
-            Some(w) => match w.claim(&event.id) {
+            Some(w) => match w.claim(event.id()) {
                 Some(c) => Some(c),
                 None => {
                     add(&self.stats.duplicates, 1);
@@ -140,7 +171,9 @@ impl SourceContext {
             },
             None => None,
         };
-        Verdict::Record(self.shared.core.to_proto(event, now_unix_nano()), claim)
+        let core = &self.shared.core;
+        out.push_with(|buf| core.encode_with(event, now_unix_nano(), sender_trace, buf));
+        Verdict::Record(claim)
     }
 
     /// Gives back a dedup claim whose record was not accepted (so a retry is not a duplicate).
@@ -158,16 +191,22 @@ impl SourceContext {
     /// Counts, logs and dead-letters an input longer than the limit, which was skipped unread
     /// (so the core never saw it: its rejection counter is bumped here).
     pub fn too_large(&self, len: usize, position: u64) {
+        let err = ParseError::TooLarge {
+            len,
+            max: self.shared.max_event_bytes,
+        };
+        self.reject_unseen(&err, position, &[]);
+    }
+
+    /// As [`SourceContext::reject`] for an input parsed outside the core (which therefore did
+    /// not count it): the core's rejection counter is bumped too.
+    pub fn reject_unseen(&self, err: &ParseError, position: u64, input: &[u8]) {
         self.shared
             .core
             .stats()
             .rejected
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let err = ParseError::TooLarge {
-            len,
-            max: self.shared.max_event_bytes,
-        };
-        self.reject(&err, position, &[]);
+        self.reject(err, position, input);
     }
 
     /// Counts, logs and dead-letters a rejection for another reason (`stale_event`, ...).
@@ -187,7 +226,7 @@ impl SourceContext {
     }
 
     /// Hands records made from audit events (with the pipeline's resource) to every sink.
-    pub async fn submit(&self, records: Vec<LogRecord>) -> Receipt {
+    pub async fn submit(&self, records: EncodedRecords) -> Receipt {
         let resource = self.shared.resource.clone();
         self.submit_batch(RecordBatch {
             resource,
@@ -217,7 +256,7 @@ impl SourceContext {
     pub fn submit_blocking(
         &self,
         handle: &tokio::runtime::Handle,
-        records: Vec<LogRecord>,
+        records: EncodedRecords,
     ) -> Receipt {
         handle.block_on(self.submit(records))
     }
@@ -227,7 +266,7 @@ impl SourceContext {
         &self,
         resource: Option<Arc<Resource>>,
         scope: Option<Arc<InstrumentationScope>>,
-        records: Vec<LogRecord>,
+        records: EncodedRecords,
     ) -> RecordBatch {
         RecordBatch {
             resource: resource.unwrap_or_else(|| self.shared.resource.clone()),

@@ -27,6 +27,7 @@ pub mod dedup;
 pub(crate) mod http_client;
 pub mod ingest;
 pub mod metrics;
+pub mod raw_codec;
 pub mod rpc_status;
 pub mod secret;
 pub mod sink;

@@ -60,6 +60,15 @@ impl Action {
         }
     }
 
+    /// The text `mask` and `replace` write, whatever the value.
+    pub(crate) fn fixed_text(&self) -> Option<&str> {
+        match self {
+            Action::Mask => Some(MASK),
+            Action::Replace(v) => Some(v),
+            _ => None,
+        }
+    }
+
     /// Whether the output may still contain personal data that value detectors should look at.
     pub(crate) fn refinable(&self) -> bool {
         matches!(

@@ -57,7 +57,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use regex::Regex;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub use action::{is_pseudonym, Pseudonymizer, MASK};
 pub use config::{
@@ -68,6 +68,7 @@ pub use detect::Detector;
 
 use crate::catalog::{activity_type_of, Category};
 use crate::event::AuditEvent;
+use crate::json::{Doc, Kind};
 use action::Action;
 use detect::ValueMatcher;
 use path::{PathPattern, PathTrie, Step};
@@ -477,11 +478,28 @@ impl Redactor {
         value: &mut Value,
         scope: &EventScope<'_>,
     ) -> RedactionSummary {
+        let mut doc = Doc::from_value(value);
+        let summary = self.redact_node_summarized(root, &mut doc, 0, scope);
+        if !summary.is_empty() {
+            *value = doc.to_value(0);
+        }
+        summary
+    }
+
+    /// Redacts node `n` of a document under a root name, in place (a `drop` of the whole node
+    /// makes it `null`).
+    pub fn redact_node_summarized(
+        &self,
+        root: &str,
+        doc: &mut Doc,
+        n: usize,
+        scope: &EventScope<'_>,
+    ) -> RedactionSummary {
         with_scratch(|scratch| {
             let mut w = Walk::new(self, scope, scratch, None);
-            let keep = w.visit_root(root, value);
-            if !keep {
-                *value = Value::Null;
+            let all = 0..w.s.states.len();
+            if !w.visit(doc, n, StepOf::Named(root), all) {
+                doc.set_null(n);
                 w.summary.changed += 1;
             }
             w.summary
@@ -507,6 +525,7 @@ impl Redactor {
                 walk,
                 root,
                 root_end,
+                doc: Doc::new(),
             })
         })
     }
@@ -519,11 +538,16 @@ impl Redactor {
 
     /// As [`Redactor::redact_text`], saying which rules changed what.
     pub fn redact_text_summarized<'s>(&self, s: &'s str) -> (Cow<'s, str>, RedactionSummary) {
+        if s.len() < self.min_value_len {
+            return (Cow::Borrowed(s), RedactionSummary::default());
+        }
         with_scratch(|scratch| {
             let mut w = Walk::new(self, &EventScope::NONE, scratch, None);
-            let mut owned = s.to_owned();
-            if w.apply_values(&mut owned, None) > 0 {
-                (Cow::Owned(owned), w.summary)
+            let mut doc = Doc::new();
+            let n = doc.push_str(None, s);
+            if w.apply_values(&mut doc, n, None) > 0 {
+                let out = doc.as_str(n).unwrap_or(MASK).to_owned();
+                (Cow::Owned(out), w.summary)
             } else {
                 (Cow::Borrowed(s), w.summary)
             }
@@ -546,25 +570,40 @@ impl Redactor {
         scope: &EventScope<'_>,
         observer: Option<&mut dyn FnMut(Fired<'_>)>,
     ) -> RedactionSummary {
+        let context = event.context_node();
+        let payload = event.payload_node();
+        let extra: Vec<usize> = event.extra().collect();
+        let doc = event.doc_mut();
         with_scratch(|scratch| {
             let mut w = Walk::new(self, scope, scratch, observer);
             if let Some(allow) = &self.allow {
-                let dropped = prune_to_allowed(allow, "payload", &mut event.payload);
-                w.summary.changed += dropped.min(1 << 30);
-                w.summary.pruned |= dropped > 0;
-                event.extra.retain(|k, v| {
-                    let whole = prune_to_allowed(allow, k, v) == usize::MAX;
-                    whole || !v.is_null()
-                });
+                if let Some(p) = payload {
+                    let dropped = prune_to_allowed(allow, doc, p, Some("payload"));
+                    w.summary.changed += dropped.min(1 << 30);
+                    w.summary.pruned |= dropped > 0;
+                }
+                for &x in &extra {
+                    let whole = prune_to_allowed(allow, doc, x, None) == usize::MAX;
+                    if !whole && doc.kind(x) == Kind::Null {
+                        doc.remove(x);
+                    }
+                }
             }
-            w.visit_root_map("context", &mut event.context);
-            if !w.visit_root("payload", &mut event.payload) {
-                event.payload = Value::Null;
-                w.summary.changed += 1;
+            let all = 0..w.s.states.len();
+            if !w.visit(doc, context, StepOf::Key, all.clone()) {
+                doc.set_null(context);
             }
-            let mut extra = std::mem::take(&mut event.extra);
-            extra.retain(|k, v| w.visit_root(k, v));
-            event.extra = extra;
+            if let Some(p) = payload {
+                if !w.visit(doc, p, StepOf::Key, all.clone()) {
+                    doc.set_null(p);
+                    w.summary.changed += 1;
+                }
+            }
+            for &x in &extra {
+                if !doc.is_removed(x) && !w.visit(doc, x, StepOf::Key, all.clone()) {
+                    doc.remove(x);
+                }
+            }
             w.summary
         })
     }
@@ -588,15 +627,29 @@ pub struct AttributeRedaction<'r, 's> {
     root: std::ops::Range<usize>,
     /// A field rule selecting the whole `attributes` root, if any.
     root_end: Option<u32>,
+    /// Scratch for one attribute's value.
+    doc: Doc,
 }
 
 impl AttributeRedaction<'_, '_> {
     /// Redacts one attribute's value in place.
     pub fn redact(&mut self, name: &str, value: &mut Value) -> AttributeVerdict {
+        self.doc.clear();
+        self.doc.push_value(None, value);
+        let verdict = self.redact_node(name, 0);
+        if verdict == AttributeVerdict::Changed {
+            *value = self.doc.to_value(0);
+        }
+        verdict
+    }
+
+    /// Redacts one attribute whose value is node `n` of this redaction's scratch document
+    /// ([`AttributeRedaction::doc`]), in place.
+    pub fn redact_node(&mut self, name: &str, n: usize) -> AttributeVerdict {
         let before = self.walk.summary.changed;
-        let keep = self
-            .walk
-            .visit_attribute(name, value, self.root.clone(), self.root_end);
+        let keep =
+            self.walk
+                .visit_attribute(&mut self.doc, n, name, self.root.clone(), self.root_end);
         if !keep {
             AttributeVerdict::Dropped
         } else if self.walk.summary.changed > before {
@@ -604,6 +657,11 @@ impl AttributeRedaction<'_, '_> {
         } else {
             AttributeVerdict::Unchanged
         }
+    }
+
+    /// The scratch document [`AttributeRedaction::redact_node`] works on.
+    pub fn doc(&mut self) -> &mut Doc {
+        &mut self.doc
     }
 
     /// What changed so far, and by which rules.
@@ -940,6 +998,8 @@ struct Scratch {
     active_mask: u64,
     norm_key: String,
     ranges: Vec<(usize, usize)>,
+    /// A string being rewritten by value rules.
+    out: String,
     path: String,
     /// Per key: which key rules select it (a bit per rule). Keys repeat across events, so the
     /// regexes and word searches run once per distinct key, not once per field.
@@ -986,8 +1046,19 @@ impl Drop for Walk<'_, '_, '_> {
     }
 }
 
-/// Deeper than this, a subtree is masked whole (fail closed). Parsed input is at most 128 deep.
+/// Deeper than this, a subtree is masked whole (fail closed). Parsed input is at most 127 deep.
 const MAX_DEPTH: usize = 256;
+
+/// How the step to a node is named.
+#[derive(Clone, Copy)]
+enum StepOf<'a> {
+    /// By the node's key (a member of an object).
+    Key,
+    /// By its index (an element of an array).
+    Index(usize),
+    /// By a root name the caller gives (`payload`, `body`).
+    Named(&'a str),
+}
 
 impl<'r, 's, 'o> Walk<'r, 's, 'o> {
     fn new(
@@ -1040,33 +1111,30 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
         }
     }
 
-    fn visit_root(&mut self, root: &str, v: &mut Value) -> bool {
-        let n = self.s.states.len();
-        self.visit(v, Step::Key(root), 0..n)
-    }
-
-    fn visit_root_map(&mut self, root: &str, m: &mut Map<String, Value>) {
-        let n = self.s.states.len();
-        let mut v = Value::Object(std::mem::take(m));
-        if self.visit(&mut v, Step::Key(root), 0..n) {
-            if let Value::Object(back) = v {
-                *m = back;
-            }
-            // Otherwise a field rule replaced the whole map (e.g. `mask` on `context`): it
-            // stays empty.
-        }
-    }
-
-    /// Visits one node; returns whether it stays.
-    fn visit(&mut self, v: &mut Value, step: Step<'_>, parent: std::ops::Range<usize>) -> bool {
+    /// Visits node `n`, reached by `step` from the states `parent`; returns whether it stays.
+    fn visit(
+        &mut self,
+        doc: &mut Doc,
+        n: usize,
+        step: StepOf<'_>,
+        parent: std::ops::Range<usize>,
+    ) -> bool {
         let start = self.s.states.len();
         let path_len = self.s.path.len();
-        if self.observer.is_some() {
-            path::push_step(&mut self.s.path, step);
-        }
-        let first_end = self.advance(step, parent);
+        let rule = {
+            let step = match step {
+                StepOf::Key => Step::Key(doc.key(n)),
+                StepOf::Index(i) => Step::Index(i),
+                StepOf::Named(k) => Step::Key(k),
+            };
+            if self.observer.is_some() {
+                path::push_step(&mut self.s.path, step);
+            }
+            let first_end = self.advance(step, parent);
+            self.first_field_rule(step, first_end)
+        };
         let here = start..self.s.states.len();
-        let keep = self.decide(v, step, first_end, here);
+        let keep = self.decide(doc, n, rule, here);
         self.s.states.truncate(start);
         self.s.path.truncate(path_len);
         keep
@@ -1077,8 +1145,9 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
     /// `http.request.header.cookie`), while `key` and `key_like` see the whole name.
     fn visit_attribute(
         &mut self,
+        doc: &mut Doc,
+        n: usize,
         name: &str,
-        v: &mut Value,
         root: std::ops::Range<usize>,
         root_end: Option<u32>,
     ) -> bool {
@@ -1096,7 +1165,8 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
             }
             parent = seg_start..self.s.states.len();
         }
-        let keep = self.decide(v, Step::Key(name), first_end, parent);
+        let rule = self.first_field_rule(Step::Key(name), first_end);
+        let keep = self.decide(doc, n, rule, parent);
         self.s.states.truncate(start);
         self.s.path.truncate(path_len);
         keep
@@ -1134,39 +1204,49 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
         first_end
     }
 
-    /// Applies the field rule that selects the node, or descends into it; returns whether it
-    /// stays.
+    /// Applies the field rule `rule` that selects node `n`, or descends into it; returns
+    /// whether it stays.
     fn decide(
         &mut self,
-        v: &mut Value,
-        step: Step<'_>,
-        first_end: Option<u32>,
+        doc: &mut Doc,
+        n: usize,
+        rule: Option<usize>,
         here: std::ops::Range<usize>,
     ) -> bool {
-        match self.first_field_rule(step, first_end) {
-            Some(ri) => self.apply_field(ri, v, here),
+        match rule {
+            Some(ri) => self.apply_field(doc, n, ri, here),
             None if self.depth >= MAX_DEPTH => {
-                *v = Value::String(MASK.to_owned());
+                doc.set_str(n, MASK);
                 self.summary.changed += 1;
                 self.summary.too_deep = true;
                 true
             }
             None => {
                 self.depth += 1;
-                match v {
-                    Value::Object(m) => {
-                        m.retain(|k, child| self.visit(child, Step::Key(k), here.clone()))
+                match doc.kind(n) {
+                    Kind::Object | Kind::Array => {
+                        let object = doc.kind(n) == Kind::Object;
+                        let end = doc.end(n);
+                        let mut c = n + 1;
+                        let mut index = 0;
+                        while c < end {
+                            let next = doc.end(c);
+                            if !doc.is_removed(c) {
+                                let step = if object {
+                                    StepOf::Key
+                                } else {
+                                    StepOf::Index(index)
+                                };
+                                index += 1;
+                                if !self.visit(doc, c, step, here.clone()) {
+                                    doc.remove(c);
+                                }
+                            }
+                            c = next;
+                        }
                     }
-                    Value::Array(a) => {
-                        let mut i = 0;
-                        a.retain_mut(|child| {
-                            let keep = self.visit(child, Step::Index(i), here.clone());
-                            i += 1;
-                            keep
-                        });
-                    }
-                    Value::String(s) => {
-                        self.apply_values(s, Some(here.clone()));
+                    Kind::String => {
+                        self.apply_values(doc, n, Some(here));
                     }
                     _ => {}
                 }
@@ -1239,10 +1319,16 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
         }
     }
 
-    fn apply_field(&mut self, ri: usize, v: &mut Value, here: std::ops::Range<usize>) -> bool {
-        if let (Some(unless), Value::String(s)) = (&self.r.rules[ri].unless_value, &mut *v) {
+    fn apply_field(
+        &mut self,
+        doc: &mut Doc,
+        n: usize,
+        ri: usize,
+        here: std::ops::Range<usize>,
+    ) -> bool {
+        if let (Some(unless), Some(s)) = (&self.r.rules[ri].unless_value, doc.as_str(n)) {
             if unless.is_match(s) {
-                self.apply_values(s, Some(here));
+                self.apply_values(doc, n, Some(here));
                 return true;
             }
         }
@@ -1257,84 +1343,103 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
                 false
             }
             Action::Mask | Action::Replace(_) => {
+                let mask = matches!(action, Action::Mask);
                 // An empty string, container or null carries nothing to hide.
-                let empty = match v {
-                    Value::Null => true,
-                    Value::String(s) => s.is_empty() && matches!(action, Action::Mask),
-                    Value::Object(m) => m.is_empty() && matches!(action, Action::Mask),
-                    Value::Array(a) => a.is_empty() && matches!(action, Action::Mask),
-                    _ => false,
+                let empty = match doc.kind(n) {
+                    Kind::Null => true,
+                    Kind::String => mask && doc.is_blank(n),
+                    Kind::Object | Kind::Array => mask && doc.children(n).next().is_none(),
+                    Kind::Bool | Kind::Number => false,
                 };
                 if !empty {
                     let text = action
-                        .apply("", &self.r.pseudonymizer)
-                        .expect("mask and replace never drop");
-                    if v.as_str() != Some(text.as_str()) {
-                        *v = Value::String(text);
+                        .fixed_text()
+                        .expect("mask and replace write fixed text");
+                    if doc.as_str(n) != Some(text) {
+                        doc.set_str(n, text);
                         self.fire(ri, 1);
                     }
                 }
                 true
             }
             _ => {
-                let n = self.apply_to_leaves(ri, v, &here);
-                if n > 0 {
-                    self.fire(ri, n);
+                let changed = self.apply_to_leaves(doc, n, ri, &here);
+                if changed > 0 {
+                    self.fire(ri, changed);
                 }
                 true
             }
         }
     }
 
-    /// Applies a string action to every string and number under `v`; returns how many changed.
+    /// Applies a string action to every string and number under node `n`; returns how many
+    /// changed.
     fn apply_to_leaves(
         &mut self,
+        doc: &mut Doc,
+        n: usize,
         ri: usize,
-        v: &mut Value,
         here: &std::ops::Range<usize>,
     ) -> usize {
         let action = &self.r.rules[ri].action;
-        match v {
-            Value::String(s) => {
+        match doc.kind(n) {
+            Kind::String => {
+                let s = doc.as_str(n).unwrap_or("");
                 let out = action.apply(s, &self.r.pseudonymizer).unwrap_or_default();
-                let mut changed = usize::from(out != *s);
-                *s = out;
+                let mut changed = 0;
+                if out != s {
+                    doc.set_str(n, &out);
+                    changed = 1;
+                }
                 if action.refinable() {
-                    changed += self.apply_values(s, Some(here.clone()));
+                    changed += self.apply_values(doc, n, Some(here.clone()));
                 }
                 changed
             }
-            Value::Number(n) => {
-                let text = n.to_string();
+            Kind::Number => {
+                let text = doc.literal(n).unwrap_or("0");
                 let out = action
-                    .apply(&text, &self.r.pseudonymizer)
+                    .apply(text, &self.r.pseudonymizer)
                     .unwrap_or_default();
                 if out != text {
-                    *v = Value::String(out);
+                    doc.set_str(n, &out);
                     1
                 } else {
                     0
                 }
             }
-            Value::Array(a) => a
-                .iter_mut()
-                .map(|c| self.apply_to_leaves(ri, c, here))
-                .sum(),
-            Value::Object(m) => m
-                .values_mut()
-                .map(|c| self.apply_to_leaves(ri, c, here))
-                .sum(),
-            Value::Bool(_) | Value::Null => 0,
+            Kind::Array | Kind::Object => {
+                let end = doc.end(n);
+                let mut c = n + 1;
+                let mut changed = 0;
+                while c < end {
+                    let next = doc.end(c);
+                    if !doc.is_removed(c) {
+                        changed += self.apply_to_leaves(doc, c, ri, here);
+                    }
+                    c = next;
+                }
+                changed
+            }
+            Kind::Bool | Kind::Null => 0,
         }
     }
 
-    /// Runs the value rules over `s`; `here` holds the path states (for `path`-limited value
-    /// rules), `None` runs only unlimited ones. Returns the number of matches redacted.
-    fn apply_values(&mut self, s: &mut String, here: Option<std::ops::Range<usize>>) -> usize {
-        if s.len() < self.r.min_value_len || is_pseudonym(s) {
-            return 0;
-        }
-        let features = detect::Features::of(s);
+    /// Runs the value rules over string node `n`; `here` holds the path states (for
+    /// `path`-limited value rules), `None` runs only unlimited ones. Returns the number of
+    /// matches redacted.
+    fn apply_values(
+        &mut self,
+        doc: &mut Doc,
+        n: usize,
+        here: Option<std::ops::Range<usize>>,
+    ) -> usize {
+        let features = match doc.as_str(n) {
+            Some(s) if s.len() >= self.r.min_value_len && !is_pseudonym(s) => {
+                detect::Features::of(s)
+            }
+            _ => return 0,
+        };
         let mut total = 0;
         for ri in 0..self.r.rules.len() {
             if !self.s.active[ri] {
@@ -1358,6 +1463,7 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
                     continue;
                 }
             }
+            let s = doc.as_str(n).unwrap_or("");
             self.s.ranges.clear();
             for m in matchers {
                 if m.detector.is_none_or(|d| features.possible(d)) {
@@ -1368,9 +1474,10 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
                 continue;
             }
             let ranges = merge_ranges(&mut self.s.ranges);
-            let mut out = String::with_capacity(s.len());
+            let out = &mut self.s.out;
+            out.clear();
             let mut last = 0;
-            let mut n = 0;
+            let mut changed = 0;
             for &(a, b) in ranges.iter() {
                 out.push_str(&s[last..a]);
                 let rep = rule
@@ -1378,16 +1485,16 @@ impl<'r, 's, 'o> Walk<'r, 's, 'o> {
                     .apply(&s[a..b], &self.r.pseudonymizer)
                     .unwrap_or_default();
                 if rep != s[a..b] {
-                    n += 1;
+                    changed += 1;
                 }
                 out.push_str(&rep);
                 last = b;
             }
             out.push_str(&s[last..]);
-            if n > 0 {
-                *s = out;
-                total += n;
-                self.fire(ri, n);
+            if changed > 0 {
+                doc.set_str(n, &self.s.out);
+                total += changed;
+                self.fire(ri, changed);
             }
         }
         total
@@ -1409,21 +1516,22 @@ fn merge_ranges(r: &mut Vec<(usize, usize)>) -> &[(usize, usize)] {
     r
 }
 
-/// Prunes `v` (reached by key `root`) to the allowed paths. Returns `usize::MAX` when the whole
-/// value is allowed, else the number of fields dropped (the root stays, possibly empty).
-fn prune_to_allowed(allow: &PathTrie, root: &str, v: &mut Value) -> usize {
+/// Prunes node `n` (reached by key `root`, or by its own key when `None`) to the allowed
+/// paths. Returns `usize::MAX` when the whole value is allowed, else the number of fields
+/// dropped (the node stays, possibly empty or `null`).
+fn prune_to_allowed(allow: &PathTrie, doc: &mut Doc, n: usize, root: Option<&str>) -> usize {
     let mut start = Vec::new();
-    allow.start(&mut |n| start.push(n));
-    let states = step_all(allow, &start, Step::Key(root));
-    if states.iter().any(|&n| allow.is_end(n)) {
+    allow.start(&mut |s| start.push(s));
+    let states = step_all(allow, &start, Step::Key(root.unwrap_or_else(|| doc.key(n))));
+    if states.iter().any(|&s| allow.is_end(s)) {
         return usize::MAX;
     }
     if states.is_empty() {
-        let dropped = usize::from(!v.is_null());
-        *v = Value::Null;
+        let dropped = usize::from(doc.kind(n) != Kind::Null);
+        doc.set_null(n);
         return dropped;
     }
-    prune_children(allow, v, &states)
+    prune_children(allow, doc, n, &states)
 }
 
 /// Every trie node reached from `states` by `step`, once each.
@@ -1439,33 +1547,40 @@ fn step_all(allow: &PathTrie, states: &[u32], step: Step<'_>) -> Vec<u32> {
     next
 }
 
-fn prune_children(allow: &PathTrie, v: &mut Value, states: &[u32]) -> usize {
+fn prune_children(allow: &PathTrie, doc: &mut Doc, n: usize, states: &[u32]) -> usize {
     let mut dropped = 0;
-    let mut decide = |step: Step<'_>, child: &mut Value| -> bool {
-        let next = step_all(allow, states, step);
-        if next.iter().any(|&n| allow.is_end(n)) {
-            return true;
-        }
-        if next.is_empty() || !(child.is_object() || child.is_array()) {
-            dropped += 1;
-            return false;
-        }
-        dropped += prune_children(allow, child, &next);
-        true
-    };
-    match v {
-        Value::Object(m) => m.retain(|k, c| decide(Step::Key(k), c)),
-        Value::Array(a) => {
-            let mut i = 0;
-            a.retain_mut(|c| {
-                let keep = decide(Step::Index(i), c);
-                i += 1;
-                keep
-            });
+    match doc.kind(n) {
+        Kind::Object | Kind::Array => {
+            let object = doc.kind(n) == Kind::Object;
+            let end = doc.end(n);
+            let mut c = n + 1;
+            let mut index = 0;
+            while c < end {
+                let next_sibling = doc.end(c);
+                if !doc.is_removed(c) {
+                    let step = if object {
+                        Step::Key(doc.key(c))
+                    } else {
+                        Step::Index(index)
+                    };
+                    index += 1;
+                    let next = step_all(allow, states, step);
+                    if next.iter().any(|&s| allow.is_end(s)) {
+                        // Allowed whole.
+                    } else if next.is_empty() || !matches!(doc.kind(c), Kind::Object | Kind::Array)
+                    {
+                        dropped += 1;
+                        doc.remove(c);
+                    } else {
+                        dropped += prune_children(allow, doc, c, &next);
+                    }
+                }
+                c = next_sibling;
+            }
         }
         _ => {
             // A scalar on the way to an allowed path: not itself allowed.
-            *v = Value::Null;
+            doc.set_null(n);
             dropped += 1;
         }
     }

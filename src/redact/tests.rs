@@ -26,22 +26,33 @@ const SCOPE: EventScope<'static> = EventScope {
 };
 
 fn event(payload: serde_json::Value, context: serde_json::Value) -> AuditEvent {
+    event_with_extra(payload, context, serde_json::Map::new())
+}
+
+fn event_with_extra(
+    payload: serde_json::Value,
+    context: serde_json::Value,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> AuditEvent {
     let mut ctx = context.as_object().cloned().unwrap_or_default();
     ctx.entry("timestamp").or_insert(json!(1_748_822_400));
-    AuditEvent {
-        id: "00000000005db3de".into(),
-        seq: Some(6140894),
-        event_type: "user.authenticated".into(),
-        time_unix_nano: 0,
-        context: ctx,
-        payload,
-        extra: serde_json::Map::new(),
-    }
+    AuditEvent::from_parts(
+        "00000000005db3de",
+        Some(6140894),
+        "user.authenticated",
+        0,
+        &ctx,
+        &payload,
+        &extra,
+    )
 }
 
 /// Serializes the whole event for substring checks.
 fn dump(e: &AuditEvent) -> String {
-    serde_json::to_string(&json!({"c": e.context, "p": e.payload, "x": e.extra})).unwrap()
+    serde_json::to_string(
+        &json!({"c": e.context_value(), "p": e.payload_value(), "x": e.extra_value()}),
+    )
+    .unwrap()
 }
 
 fn assert_absent(e: &AuditEvent, secrets: &[&str]) {
@@ -182,7 +193,7 @@ fn default_rules_remove_platform_pii_and_keep_what_investigations_need() {
         "user email, claim, login id value"
     );
     assert_eq!(
-        e.context["ip_address"],
+        e.context_value()["ip_address"],
         json!(key().pseudonym("154.176.221.161"))
     );
 }
@@ -327,7 +338,7 @@ fn every_action_from_configuration() {
     );
     r.redact(&mut e, &SCOPE);
     assert_eq!(
-        e.payload,
+        e.payload_value(),
         json!({
             "mask_me": "[REDACTED]", "replace_me": "<gone>",
             "email": "r***@mail.example.com", "phone": "*********0719",
@@ -360,8 +371,8 @@ fn user_rules_run_before_defaults_and_keep_exempts() {
         json!({}),
     );
     r.redact(&mut e, &SCOPE);
-    assert_eq!(e.payload["support_email"], "help@example.com");
-    assert_ne!(e.payload["email"], "user@example.com");
+    assert_eq!(e.payload_value()["support_email"], "help@example.com");
+    assert_ne!(e.payload_value()["email"], "user@example.com");
 }
 
 #[test]
@@ -385,7 +396,7 @@ fn scopes_limit_rules_to_categories_and_activity_types() {
             activity_type: "SMS_SENT",
         },
     );
-    assert_eq!(sms.payload["note"], MASK);
+    assert_eq!(sms.payload_value()["note"], MASK);
     let mut email = event(json!({"note": "n"}), json!({}));
     r.redact(
         &mut email,
@@ -394,7 +405,7 @@ fn scopes_limit_rules_to_categories_and_activity_types() {
             activity_type: "EMAIL_SENT",
         },
     );
-    assert_eq!(email.payload["note"], "n");
+    assert_eq!(email.payload_value()["note"], "n");
 }
 
 #[test]
@@ -412,8 +423,8 @@ fn value_rules_with_custom_patterns_and_path_scope() {
         json!({}),
     );
     r.redact(&mut e, &SCOPE);
-    assert_eq!(e.payload["notes"]["a"], "see ticket-[REDACTED] now");
-    assert_eq!(e.payload["other"], "ticket-999");
+    assert_eq!(e.payload_value()["notes"]["a"], "see ticket-[REDACTED] now");
+    assert_eq!(e.payload_value()["other"], "ticket-999");
 }
 
 #[test]
@@ -429,21 +440,24 @@ fn allowlist_mode_drops_everything_not_allowed() {
         ..RedactionConfig::default()
     };
     let r = Redactor::compile_with_key(&cfg, key()).unwrap();
-    let mut e = realistic();
-    e.extra
-        .insert("unknown_top".into(), json!({"email": "x@example.com"}));
+    let real = realistic();
+    let mut e = event_with_extra(
+        real.payload_value(),
+        real.context_value(),
+        serde_json::Map::from_iter([("unknown_top".into(), json!({"email": "x@example.com"}))]),
+    );
     r.redact(&mut e, &SCOPE);
     assert_eq!(
-        e.payload,
+        e.payload_value(),
         json!({
             "user": {"id": "3099fdf5-ab99-454a-a901-e35cd47d380d", "roles": ["admin"]},
             "identities": [{"type": "login_id"}, {"type": "oauth"}, {"type": "biometric"}]
         })
     );
-    assert!(e.extra.is_empty());
+    assert!(e.extra_value().is_empty());
     // The context is not pruned, only redacted.
-    assert_eq!(e.context["client_id"], "1027c4d1c386bbc4");
-    assert_ne!(e.context["ip_address"], "154.176.221.161");
+    assert_eq!(e.context_value()["client_id"], "1027c4d1c386bbc4");
+    assert_ne!(e.context_value()["ip_address"], "154.176.221.161");
 }
 
 #[test]

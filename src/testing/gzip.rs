@@ -12,10 +12,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use axum::body::Bytes;
-use prost::bytes::{Buf, BufMut};
-use tonic::codec::{
-    CompressionEncoding, DecodeBuf, Decoder, EncodeBody, EncodeBuf, Encoder, Streaming,
-};
+use tonic::codec::{CompressionEncoding, EncodeBody, Streaming};
 use tonic::codegen::tokio_stream::{self, Stream};
 use tonic::codegen::Body as _;
 use tonic::Status;
@@ -23,45 +20,7 @@ use tonic::Status;
 /// gRPC frame header: 1 byte "compressed" flag + 4 bytes big-endian length.
 const FRAME_HEADER: usize = 5;
 
-/// A gRPC codec that passes bytes through unchanged: it sends pre-encoded messages and hands
-/// back the answer's bytes (for load generators that encode requests ahead of time), and frames
-/// opaque payloads for the gzip helpers below.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct RawCodec;
-
-impl tonic::codec::Codec for RawCodec {
-    type Encode = Bytes;
-    type Decode = Bytes;
-    type Encoder = RawCodec;
-    type Decoder = RawCodec;
-
-    fn encoder(&mut self) -> RawCodec {
-        RawCodec
-    }
-
-    fn decoder(&mut self) -> RawCodec {
-        RawCodec
-    }
-}
-
-impl Encoder for RawCodec {
-    type Item = Bytes;
-    type Error = Status;
-
-    fn encode(&mut self, item: Bytes, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        dst.put_slice(&item);
-        Ok(())
-    }
-}
-
-impl Decoder for RawCodec {
-    type Item = Bytes;
-    type Error = Status;
-
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, Status> {
-        Ok(Some(src.copy_to_bytes(src.remaining())))
-    }
-}
+pub use crate::pipeline::raw_codec::RawCodec;
 
 /// Compresses `data` into the gzip format (RFC 1952), as sent with `Content-Encoding: gzip`.
 ///

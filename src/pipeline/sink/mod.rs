@@ -28,7 +28,6 @@ use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
-use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -38,7 +37,8 @@ use super::buffer::{AppendOutcome, DiskBuffer, DiskBufferOptions, FsyncPolicy};
 use super::config::{BatchConfig, FsyncName, QueueConfig, RetryConfig, SinkConfig, WhenFull};
 use super::dead_letter::SharedDeadLetters;
 use super::stats::{add, SinkStats};
-use crate::otel::proto::SCOPE_NAME;
+use crate::otel::encode::{request_to_vec, resource_logs_to_vec, EncodedRecords, RequestPart};
+use crate::otel::wire;
 use lines::JsonLinesWriter;
 use otlp::EncodedRequest;
 use retry::Backoff;
@@ -50,8 +50,8 @@ pub struct RecordBatch {
     pub resource: Arc<Resource>,
     /// The instrumentation scope (audit-otel's when `None`).
     pub scope: Option<Arc<InstrumentationScope>>,
-    /// The records.
-    pub records: Vec<LogRecord>,
+    /// The records, encoded.
+    pub records: EncodedRecords,
 }
 
 /// What one export attempt came to.
@@ -94,12 +94,22 @@ enum SharedExporter {
     Otlp(otlp::OtlpClient),
 }
 
-/// A request ready to send: the records (for dead letters and the JSON-lines writer) and, for
-/// OTLP, their encoding, made once for every attempt.
+/// A request ready to send: its protobuf encoding (for dead letters and the JSON-lines
+/// writer), its record count and, for OTLP, its encoding for the wire, made once for every
+/// attempt.
 struct Prepared {
-    req: ExportLogsServiceRequest,
+    raw: Vec<u8>,
+    records: u64,
     /// `None` for the JSON-lines writer; an error when the request cannot be encoded.
     encoded: Option<Result<EncodedRequest, String>>,
+}
+
+impl Prepared {
+    /// The request as prost messages (decoded from its encoding: for the slow paths).
+    fn request(&self) -> ExportLogsServiceRequest {
+        use prost::Message;
+        ExportLogsServiceRequest::decode(&self.raw[..]).unwrap_or_default()
+    }
 }
 
 impl SharedExporter {
@@ -110,30 +120,32 @@ impl SharedExporter {
         }
     }
 
-    /// Encodes an OTLP request on a blocking thread (encoding and compression are CPU work;
-    /// several requests in flight encode on several cores).
-    async fn prepare(&self, req: ExportLogsServiceRequest) -> Prepared {
-        let SharedExporter::Otlp(client) = self else {
-            return Prepared { req, encoded: None };
-        };
-        let client = client.clone();
-        tokio::task::spawn_blocking(move || {
-            let encoded = Some(client.encode(&req));
-            Prepared { req, encoded }
-        })
-        .await
-        .unwrap_or_else(|_| Prepared {
-            req: ExportLogsServiceRequest::default(),
-            encoded: Some(Err("encoding the request failed".into())),
-        })
+    /// Encodes assembled requests for the wire (CPU work: callers run it on a blocking thread,
+    /// so several requests in flight encode on several cores).
+    fn prepare(&self, requests: Vec<(Vec<u8>, u64)>) -> Vec<Prepared> {
+        requests
+            .into_iter()
+            .map(|(raw, records)| {
+                let encoded = match self {
+                    SharedExporter::Lines(_) => None,
+                    SharedExporter::Otlp(client) => Some(client.encode_protobuf(&raw)),
+                };
+                Prepared {
+                    raw,
+                    records,
+                    encoded,
+                }
+            })
+            .collect()
     }
 
     /// Sends one prepared request.
     async fn export(&self, prepared: &Prepared) -> ExportOutcome {
         match (self, &prepared.encoded) {
             (SharedExporter::Lines(w), _) => {
+                let req = prepared.request();
                 let written = tokio::task::block_in_place(|| match w.lock() {
-                    Ok(mut w) => w.write(&prepared.req),
+                    Ok(mut w) => w.write(&req),
                     Err(_) => Err(std::io::Error::other("an earlier write panicked")),
                 });
                 match written {
@@ -357,17 +369,81 @@ impl SinkHandle {
 
 /// A batch as a disk-buffer entry: one protobuf `ResourceLogs`.
 fn encode_entry(batch: &RecordBatch) -> Vec<u8> {
+    let (resource, scope) = encode_resource_and_scope(batch);
+    resource_logs_to_vec(&RequestPart {
+        resource: &resource,
+        scope: &scope,
+        records: batch.records.iter().collect(),
+    })
+}
+
+/// A batch's resource and scope, encoded.
+fn encode_resource_and_scope(batch: &RecordBatch) -> (Vec<u8>, Vec<u8>) {
     use prost::Message;
-    let rl = ResourceLogs {
-        resource: Some((*batch.resource).clone()),
-        scope_logs: vec![ScopeLogs {
-            scope: Some(batch.scope.as_deref().cloned().unwrap_or_else(audit_scope)),
-            log_records: batch.records.clone(),
-            schema_url: String::new(),
-        }],
-        schema_url: String::new(),
+    let resource = batch.resource.encode_to_vec();
+    let scope = match &batch.scope {
+        Some(s) => s.encode_to_vec(),
+        None => audit_scope_bytes().to_vec(),
     };
-    rl.encode_to_vec()
+    (resource, scope)
+}
+
+/// audit-otel's instrumentation scope, encoded once.
+fn audit_scope_bytes() -> &'static [u8] {
+    use prost::Message;
+    static SCOPE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    SCOPE.get_or_init(|| audit_scope().encode_to_vec())
+}
+
+/// Requests of at most `max` records each, assembled from encoded records in order; records
+/// of consecutive calls with the same resource and scope (the same slices) share a
+/// `ResourceLogs`.
+struct Assembler<'a> {
+    max: usize,
+    parts: Vec<RequestPart<'a>>,
+    count: usize,
+    done: Vec<(Vec<u8>, u64)>,
+}
+
+impl<'a> Assembler<'a> {
+    fn new(max: usize) -> Assembler<'a> {
+        Assembler {
+            max: max.max(1),
+            parts: Vec::new(),
+            count: 0,
+            done: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, resource: &'a [u8], scope: &'a [u8], record: &'a [u8]) {
+        if self.count == self.max {
+            self.flush();
+        }
+        let same = |a: &[u8], b: &[u8]| std::ptr::eq(a, b);
+        match self.parts.last_mut() {
+            Some(p) if same(p.resource, resource) && same(p.scope, scope) => p.records.push(record),
+            _ => self.parts.push(RequestPart {
+                resource,
+                scope,
+                records: vec![record],
+            }),
+        }
+        self.count += 1;
+    }
+
+    fn flush(&mut self) {
+        if self.count > 0 {
+            self.done
+                .push((request_to_vec(&self.parts), self.count as u64));
+            self.parts.clear();
+            self.count = 0;
+        }
+    }
+
+    fn finish(mut self) -> Vec<(Vec<u8>, u64)> {
+        self.flush();
+        self.done
+    }
 }
 
 /// Starts a sink's task; returns its handle and the task.
@@ -506,7 +582,6 @@ async fn run_disk(
     max_in_flight: usize,
     buffer: Arc<DiskBuffer>,
 ) {
-    use prost::Message;
     let data = buffer.notify();
     let mut in_flight = InFlight::new(max_in_flight);
     let max_age = Duration::from_millis(batch.max_age_ms.max(10));
@@ -553,27 +628,38 @@ async fn run_disk(
             continue;
         }
         let last = entries.last().map(|(id, _)| *id).unwrap_or_default();
-        let mut req = ExportLogsServiceRequest::default();
-        let mut n = 0u64;
-        for (_, bytes) in &entries {
-            match ResourceLogs::decode(&bytes[..]) {
-                Ok(rl) => {
-                    n += rl
-                        .scope_logs
-                        .iter()
-                        .map(|s| s.log_records.len() as u64)
-                        .sum::<u64>();
-                    req.resource_logs.push(rl);
-                }
-                Err(_) => {
-                    add(&d.ctx.stats.corrupted, 1);
-                    tracing::error!(sink = %d.name, "A disk-buffer entry does not decode; skipped.");
-                }
-            }
-        }
-        drop(entries);
         let task = d.clone();
-        in_flight.start(async move { (last, n, send_chunked(&task, req, n).await) });
+        in_flight.start(async move {
+            let prep = task.clone();
+            let assembled = tokio::task::spawn_blocking(move || {
+                let mut corrupted = 0u64;
+                let mut views = Vec::with_capacity(entries.len());
+                for (_, bytes) in &entries {
+                    match wire::resource_logs(bytes) {
+                        Ok(v) => views.push(v),
+                        Err(_) => corrupted += 1,
+                    }
+                }
+                let mut asm = Assembler::new(prep.max_records);
+                for v in &views {
+                    for s in &v.scopes {
+                        for r in &s.records {
+                            asm.push(v.resource.unwrap_or(&[]), s.scope.unwrap_or(&[]), r);
+                        }
+                    }
+                }
+                let requests = asm.finish();
+                (prep.exporter.prepare(requests), corrupted)
+            })
+            .await;
+            let (prepared, corrupted) = assembled.unwrap_or_default();
+            if corrupted > 0 {
+                add(&task.ctx.stats.corrupted, corrupted);
+                tracing::error!(sink = %task.name, entries = corrupted, "Disk-buffer entries do not decode; skipped.");
+            }
+            let n = prepared.iter().map(|p| p.records).sum::<u64>();
+            (last, n, send_all(&task, prepared).await)
+        });
     }
 }
 
@@ -673,68 +759,60 @@ async fn run(
     }
 }
 
-/// Builds one request from queued batches: consecutive batches with the same resource and
-/// scope share a `ResourceLogs`. Batches no one else holds are moved, not copied.
-fn build_request(works: &mut [Work]) -> (ExportLogsServiceRequest, u64) {
-    let mut req = ExportLogsServiceRequest::default();
-    let mut n = 0u64;
-    let mut last: Option<(*const Resource, Option<*const InstrumentationScope>)> = None;
-    for w in works.iter_mut() {
-        let key = (
-            Arc::as_ptr(&w.batch.resource),
-            w.batch.scope.as_ref().map(Arc::as_ptr),
-        );
-        let records = match Arc::get_mut(&mut w.batch) {
-            Some(b) => std::mem::take(&mut b.records),
-            None => w.batch.records.clone(),
-        };
-        n += records.len() as u64;
-        if last == Some(key) {
-            if let Some(sl) = req
-                .resource_logs
-                .last_mut()
-                .and_then(|rl| rl.scope_logs.last_mut())
-            {
-                sl.log_records.extend(records);
-                continue;
-            }
-        }
-        last = Some(key);
-        req.resource_logs.push(ResourceLogs {
-            resource: Some((*w.batch.resource).clone()),
-            scope_logs: vec![ScopeLogs {
-                scope: Some(
-                    w.batch
-                        .scope
-                        .as_deref()
-                        .cloned()
-                        .unwrap_or_else(audit_scope),
-                ),
-                log_records: records,
-                schema_url: String::new(),
-            }],
-            schema_url: String::new(),
-        });
-    }
-    (req, n)
-}
-
 /// The instrumentation scope of records audit-otel made.
 pub fn audit_scope() -> InstrumentationScope {
-    InstrumentationScope {
-        name: SCOPE_NAME.into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        ..InstrumentationScope::default()
-    }
+    crate::otel::proto::audit_scope()
 }
 
 /// Sends the records of queued batches; returns them (their acks settle in order) and whether
 /// all of them are safe.
-async fn deliver(d: Arc<Deliverer>, mut works: Vec<Work>) -> (Vec<Work>, bool) {
-    let (req, n) = build_request(&mut works);
+async fn deliver(d: Arc<Deliverer>, works: Vec<Work>) -> (Vec<Work>, bool) {
+    let n: usize = works.iter().map(|w| w.batch.records.len()).sum();
     d.ctx.stats.queue_delta(-(n as i64));
-    let safe = matches!(send_chunked(&d, req, n).await, Settled::Done(true));
+    let batches: Vec<Arc<RecordBatch>> = works.iter().map(|w| w.batch.clone()).collect();
+    let prep = d.clone();
+    let prepared = tokio::task::spawn_blocking(move || {
+        let heads: Vec<(Vec<u8>, Vec<u8>)> = group_heads(&batches);
+        let mut asm = Assembler::new(prep.max_records);
+        let mut head = 0;
+        for (i, b) in batches.iter().enumerate() {
+            if i > 0 && !same_group(&batches[i - 1], b) {
+                head += 1;
+            }
+            let (resource, scope) = &heads[head];
+            for r in b.records.iter() {
+                asm.push(resource, scope, r);
+            }
+        }
+        prep.exporter.prepare(asm.finish())
+    })
+    .await;
+    let safe = match prepared {
+        Ok(prepared) => matches!(send_all(&d, prepared).await, Settled::Done(true)),
+        Err(_) => false,
+    };
     (works, safe)
+}
+
+/// Whether two batches share a resource and a scope (the same ones, not equal ones).
+fn same_group(a: &RecordBatch, b: &RecordBatch) -> bool {
+    Arc::ptr_eq(&a.resource, &b.resource)
+        && match (&a.scope, &b.scope) {
+            (None, None) => true,
+            (Some(x), Some(y)) => Arc::ptr_eq(x, y),
+            _ => false,
+        }
+}
+
+/// The encoded resource and scope of each run of batches that share them.
+fn group_heads(batches: &[Arc<RecordBatch>]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut heads = Vec::new();
+    for (i, b) in batches.iter().enumerate() {
+        if i == 0 || !same_group(&batches[i - 1], b) {
+            heads.push(encode_resource_and_scope(b));
+        }
+    }
+    heads
 }
 
 /// How a request ended.
@@ -746,21 +824,11 @@ enum Settled {
     Abandoned,
 }
 
-/// Sends a request in requests of at most `max_records` records, in order.
-async fn send_chunked(d: &Deliverer, req: ExportLogsServiceRequest, n: u64) -> Settled {
-    let max = d.max_records;
-    if n as usize <= max {
-        return send_until_settled(d, req, n).await;
-    }
+/// Sends prepared requests one after another, in order.
+async fn send_all(d: &Deliverer, prepared: Vec<Prepared>) -> Settled {
     let mut all = true;
-    for part in split_request(req, max) {
-        let k = part
-            .resource_logs
-            .iter()
-            .flat_map(|r| &r.scope_logs)
-            .map(|s| s.log_records.len() as u64)
-            .sum();
-        match send_until_settled(d, part, k).await {
+    for p in prepared {
+        match send_until_settled(d, &p).await {
             Settled::Done(ok) => all &= ok,
             Settled::Abandoned => return Settled::Abandoned,
         }
@@ -768,45 +836,11 @@ async fn send_chunked(d: &Deliverer, req: ExportLogsServiceRequest, n: u64) -> S
     Settled::Done(all)
 }
 
-/// Splits a request into requests of at most `max` records, keeping order, resources and
-/// scopes.
-fn split_request(req: ExportLogsServiceRequest, max: usize) -> Vec<ExportLogsServiceRequest> {
-    let mut out = vec![ExportLogsServiceRequest::default()];
-    let mut room = max;
-    for rl in req.resource_logs {
-        for sl in rl.scope_logs {
-            let mut records = sl.log_records.into_iter().peekable();
-            while records.peek().is_some() {
-                if room == 0 {
-                    out.push(ExportLogsServiceRequest::default());
-                    room = max;
-                }
-                let part: Vec<LogRecord> = records.by_ref().take(room).collect();
-                room -= part.len();
-                out.last_mut()
-                    .expect("never empty")
-                    .resource_logs
-                    .push(ResourceLogs {
-                        resource: rl.resource.clone(),
-                        scope_logs: vec![ScopeLogs {
-                            scope: sl.scope.clone(),
-                            log_records: part,
-                            schema_url: sl.schema_url.clone(),
-                        }],
-                        schema_url: rl.schema_url.clone(),
-                    });
-            }
-        }
-    }
-    out
-}
-
 /// Sends until accepted, refused for good, or abandoned; returns whether the records are
 /// settled without loss (accepted, with any partial refusal dead-lettered).
-async fn send_until_settled(d: &Deliverer, req: ExportLogsServiceRequest, n: u64) -> Settled {
+async fn send_until_settled(d: &Deliverer, prepared: &Prepared) -> Settled {
     let ctx = &d.ctx;
-    let prepared = d.exporter.prepare(req).await;
-    let req = &prepared.req;
+    let n = prepared.records;
     let mut backoff = Backoff::new(&d.retry);
     let mut attempt = 0u32;
     loop {
@@ -814,7 +848,7 @@ async fn send_until_settled(d: &Deliverer, req: ExportLogsServiceRequest, n: u64
         let started = Instant::now();
         add(&ctx.stats.requests, 1);
         let outcome = tokio::select! {
-            o = d.exporter.export(&prepared) => o,
+            o = d.exporter.export(prepared) => o,
             _ = ctx.abandon.cancelled() => return abandon(d, n),
         };
         ctx.stats.observe_latency(started.elapsed());
@@ -830,8 +864,12 @@ async fn send_until_settled(d: &Deliverer, req: ExportLogsServiceRequest, n: u64
                         message = message.as_deref().unwrap_or(""),
                         "The destination refused part of a batch (partial success); the batch is in the dead letters."
                     );
-                    ctx.dead
-                        .write_refused(&d.name, "partial_success", refused, req);
+                    ctx.dead.write_refused(
+                        &d.name,
+                        "partial_success",
+                        refused,
+                        &prepared.request(),
+                    );
                 }
                 if attempt > 1 {
                     tracing::info!(sink = %d.name, attempts = attempt, "Export succeeded after retries.");
@@ -851,7 +889,8 @@ async fn send_until_settled(d: &Deliverer, req: ExportLogsServiceRequest, n: u64
                     reason = %reason,
                     "The destination refused a batch for good; it is in the dead letters."
                 );
-                ctx.dead.write_refused(&d.name, "export_refused", n, req);
+                ctx.dead
+                    .write_refused(&d.name, "export_refused", n, &prepared.request());
                 return Settled::Done(false);
             }
             ExportOutcome::Retryable {

@@ -38,7 +38,6 @@ use opentelemetry_proto::tonic::collector::logs::v1::{
 };
 use prost::Message;
 
-use crate::otel::encode::{encode_export_request, export_request_to_vec};
 use crate::pipeline::http_client::{self, error_chain, HyperClient};
 use crate::pipeline::rpc_status::{retry_delay_in, RpcStatus};
 use rustls::pki_types::pem::PemObject;
@@ -1056,7 +1055,7 @@ impl OtlpClient {
     /// request that takes longer than the configured timeout (connecting included) is
     /// [`SendOutcome::Retryable`].
     pub async fn send(&self, req: ExportLogsServiceRequest) -> SendOutcome {
-        let large = req.encoded_len() >= BLOCKING_ENCODE_BYTES;
+        let large = prost::Message::encoded_len(&req) >= BLOCKING_ENCODE_BYTES;
         let encoded = if large && tokio::runtime::Handle::try_current().is_ok() {
             let client = self.clone();
             match tokio::task::spawn_blocking(move || client.encode(&req)).await {
@@ -1076,16 +1075,28 @@ impl OtlpClient {
     /// async worker threads for large requests. Fails only for a request over 4 GiB or one that
     /// has no OTLP/JSON form.
     pub fn encode(&self, req: &ExportLogsServiceRequest) -> Result<EncodedRequest, String> {
+        if self.inner.protocol == OtlpProtocol::HttpJson {
+            let raw = serde_json::to_vec(req)
+                .map_err(|_| "the request cannot be encoded as OTLP/JSON")?;
+            let body = self.inner.compression.apply(&raw, Vec::new())?;
+            return Ok(EncodedRequest {
+                body: Bytes::from(body),
+            });
+        }
+        self.encode_protobuf(&req.encode_to_vec())
+    }
+
+    /// As [`OtlpClient::encode`] for a request encoded as protobuf already (the sinks assemble
+    /// requests from encoded records: [`crate::otel::encode::write_request`]).
+    pub fn encode_protobuf(&self, raw: &[u8]) -> Result<EncodedRequest, String> {
         let compression = self.inner.compression;
         let body = match self.inner.protocol {
-            OtlpProtocol::Grpc => grpc_message(req, compression)?,
-            OtlpProtocol::HttpProtobuf => {
-                compression.apply(export_request_to_vec(req), Vec::new())?
-            }
+            OtlpProtocol::Grpc => grpc_message(raw, compression)?,
+            OtlpProtocol::HttpProtobuf => compression.apply(raw, Vec::new())?,
             OtlpProtocol::HttpJson => {
-                let raw = serde_json::to_vec(req)
-                    .map_err(|_| "the request cannot be encoded as OTLP/JSON")?;
-                compression.apply(raw, Vec::new())?
+                let req = ExportLogsServiceRequest::decode(raw)
+                    .map_err(|_| "the request does not decode as OTLP protobuf")?;
+                return self.encode(&req);
             }
         };
         Ok(EncodedRequest {
@@ -1165,20 +1176,15 @@ fn grpc_timeout(timeout: Duration) -> HeaderValue {
 
 /// One length-prefixed gRPC message: the flag byte (compressed or not), the length, the
 /// protobuf encoding of `req` (compressed as configured).
-fn grpc_message(
-    req: &ExportLogsServiceRequest,
-    compression: BodyCompression,
-) -> Result<Vec<u8>, String> {
+fn grpc_message(raw: &[u8], compression: BodyCompression) -> Result<Vec<u8>, String> {
+    let flag = u8::from(compression.kind != Compression::None);
     let mut frame = if compression.kind == Compression::None {
-        let mut frame = vec![0; 5];
-        encode_export_request(req, &mut frame);
-        frame
+        Vec::with_capacity(5 + raw.len())
     } else {
-        let raw = export_request_to_vec(req);
-        let mut frame = Vec::with_capacity(5 + raw.len() / 4);
-        frame.extend_from_slice(&[1, 0, 0, 0, 0]);
-        compression.apply(raw, frame)?
+        Vec::with_capacity(5 + raw.len() / 4)
     };
+    frame.extend_from_slice(&[flag, 0, 0, 0, 0]);
+    let mut frame = compression.apply(raw, frame)?;
     let len = u32::try_from(frame.len() - 5)
         .map_err(|_| "the request is over 4 GiB once encoded".to_owned())?;
     frame[1..5].copy_from_slice(&len.to_be_bytes());
@@ -1413,11 +1419,10 @@ struct BodyCompression {
 impl BodyCompression {
     /// `raw` compressed and appended to `out` (`raw` itself when not compressing and `out` is
     /// empty).
-    fn apply(self, raw: Vec<u8>, mut out: Vec<u8>) -> Result<Vec<u8>, String> {
+    fn apply(self, raw: &[u8], mut out: Vec<u8>) -> Result<Vec<u8>, String> {
         match self.kind {
-            Compression::None if out.is_empty() => Ok(raw),
             Compression::None => {
-                out.extend_from_slice(&raw);
+                out.extend_from_slice(raw);
                 Ok(out)
             }
             Compression::Gzip => {
@@ -1425,14 +1430,14 @@ impl BodyCompression {
                 let level = flate2::Compression::new(self.level.clamp(1, 9) as u32);
                 let mut encoder = flate2::write::GzEncoder::new(out, level);
                 encoder
-                    .write_all(&raw)
+                    .write_all(raw)
                     .and_then(|()| encoder.finish())
                     .map_err(|e| format!("gzip compression failed: {e}"))
             }
             Compression::Zstd => {
                 let start = out.len();
                 out.resize(start + zstd::zstd_safe::compress_bound(raw.len()), 0);
-                let n = zstd::bulk::compress_to_buffer(&raw, &mut out[start..], self.level)
+                let n = zstd::bulk::compress_to_buffer(raw, &mut out[start..], self.level)
                     .map_err(|e| format!("zstd compression failed: {e}"))?;
                 out.truncate(start + n);
                 Ok(out)
@@ -2289,7 +2294,7 @@ mod tests {
             kind: Compression::Zstd,
             level: 3,
         }
-        .apply(vec![b'a'; 10_000], Vec::new())
+        .apply(&vec![b'a'; 10_000], Vec::new())
         .unwrap();
         assert_eq!(decompress_limited("zstd", &big, 9_999), None);
         assert_eq!(

@@ -312,7 +312,7 @@ mod tests {
             let e = crate::event::AuditEvent::from_slice(line).expect("sample lines parse");
             seen.insert(
                 catalog
-                    .lookup(&e.event_type)
+                    .lookup(e.event_type())
                     .expect("known type")
                     .event_type
                     .clone(),

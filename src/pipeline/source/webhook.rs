@@ -74,6 +74,7 @@ use hmac::{Hmac, Mac};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use sha2::Sha256;
 
+use crate::otel::encode::EncodedRecords;
 use crate::otel::now_unix_nano;
 use crate::pipeline::ack::{Delivery, Receipt};
 use crate::pipeline::config::WebhookSourceConfig;
@@ -288,7 +289,7 @@ impl Webhook {
         let ctx = &self.ctx;
         ctx.received(1);
         let position = self.deliveries.fetch_add(1, Ordering::Relaxed) + 1;
-        let event = match ctx.core().parse(bytes) {
+        let mut event = match ctx.core().parse(bytes) {
             Ok(e) => e,
             Err(e) => {
                 ctx.reject(&e, position, bytes);
@@ -300,7 +301,7 @@ impl Webhook {
             }
         };
         if let Some(max_age) = self.max_event_age_secs {
-            if is_stale(event.time_unix_nano, now_unix_nano(), max_age) {
+            if is_stale(event.time_unix_nano(), now_unix_nano(), max_age) {
                 ctx.reject_with(
                     "stale_event",
                     &format!("event is older than `max_event_age_secs` ({max_age} s)"),
@@ -310,10 +311,11 @@ impl Webhook {
                 return reply(StatusCode::BAD_REQUEST, r#"{"error":"stale event"}"#);
             }
         }
-        match ctx.parsed(event) {
-            Verdict::Record(record, claim) => {
+        let mut records = EncodedRecords::with_capacity(1, bytes.len() * 5 / 4);
+        match ctx.parsed(&mut event, &mut records) {
+            Verdict::Record(claim) => {
                 let submitted =
-                    tokio::time::timeout(self.accept_timeout, ctx.submit(vec![record])).await;
+                    tokio::time::timeout(self.accept_timeout, ctx.submit(records)).await;
                 let reason = match submitted {
                     // Not waiting for the backend: see the module docs.
                     Ok(receipt) => match settled_now(receipt).await {

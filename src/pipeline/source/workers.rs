@@ -16,9 +16,9 @@
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
-use opentelemetry_proto::tonic::logs::v1::LogRecord;
-
-use crate::pipeline::ingest::{SourceContext, Verdict};
+use crate::event::AuditEvent;
+use crate::otel::encode::EncodedRecords;
+use crate::pipeline::ingest::SourceContext;
 
 /// Chunks read ahead per worker at most.
 const OUTSTANDING_PER_WORKER: usize = 4;
@@ -73,15 +73,14 @@ impl Chunk {
 
     /// Every line through the core: records for accepted events; rejections are counted,
     /// logged and dead-lettered by the context.
-    fn process(&self, ctx: &SourceContext) -> Vec<LogRecord> {
-        let mut records = Vec::with_capacity(self.lines.len());
+    fn process(&self, ctx: &SourceContext, event: &mut AuditEvent) -> EncodedRecords {
+        // Records are about as large as their events.
+        let mut records = EncodedRecords::with_capacity(self.lines.len(), self.data.len() * 5 / 4);
         let mut start = 0;
         for entry in &self.lines {
             match *entry {
                 Entry::Data { end, position } => {
-                    if let Verdict::Record(r, _) = ctx.event(&self.data[start..end], position) {
-                        records.push(r);
-                    }
+                    ctx.event(&self.data[start..end], position, event, &mut records);
                     start = end;
                 }
                 Entry::TooLong { len, position } => ctx.too_large(len, position),
@@ -91,22 +90,24 @@ impl Chunk {
     }
 }
 
-type Job = (Chunk, SyncSender<Vec<LogRecord>>);
+type Job = (Chunk, SyncSender<EncodedRecords>);
 
 /// Processes chunks on `n` threads and hands their records, with what the caller attached to
 /// each chunk, to a callback in reading order. See the [module docs](self).
 pub struct Workers<T> {
     ctx: SourceContext,
     mode: Mode<T>,
+    /// The inline worker's parsing buffers.
+    event: AuditEvent,
 }
 
 #[allow(clippy::type_complexity)]
 enum Mode<T> {
     /// One worker: the caller's thread does everything.
-    Inline(Box<dyn FnMut(Vec<LogRecord>, T) + Send>),
+    Inline(Box<dyn FnMut(EncodedRecords, T) + Send>),
     Pool {
         jobs: crossbeam_channel::Sender<Job>,
-        order: SyncSender<(Receiver<Vec<LogRecord>>, T)>,
+        order: SyncSender<(Receiver<EncodedRecords>, T)>,
         threads: Vec<JoinHandle<()>>,
         submitter: JoinHandle<()>,
     },
@@ -118,13 +119,14 @@ impl<T: Send + 'static> Workers<T> {
     pub fn start(
         ctx: &SourceContext,
         n: usize,
-        submit: impl FnMut(Vec<LogRecord>, T) + Send + 'static,
+        submit: impl FnMut(EncodedRecords, T) + Send + 'static,
     ) -> Workers<T> {
         let ctx = ctx.clone();
         if n <= 1 {
             return Workers {
                 ctx,
                 mode: Mode::Inline(Box::new(submit)),
+                event: AuditEvent::default(),
             };
         }
         let (jobs, job_rx) = crossbeam_channel::bounded::<Job>(n * OUTSTANDING_PER_WORKER);
@@ -134,15 +136,16 @@ impl<T: Send + 'static> Workers<T> {
                 std::thread::Builder::new()
                     .name(format!("audit-otel-worker-{i}"))
                     .spawn(move || {
+                        let mut event = AuditEvent::default();
                         for (chunk, done) in rx {
-                            let _ = done.send(chunk.process(&ctx));
+                            let _ = done.send(chunk.process(&ctx, &mut event));
                         }
                     })
                     .expect("a worker thread can be started")
             })
             .collect();
         let (order, order_rx) =
-            sync_channel::<(Receiver<Vec<LogRecord>>, T)>(n * OUTSTANDING_PER_WORKER);
+            sync_channel::<(Receiver<EncodedRecords>, T)>(n * OUTSTANDING_PER_WORKER);
         let name = ctx.name().to_owned();
         let submitter = std::thread::Builder::new()
             .name("audit-otel-submit".into())
@@ -156,13 +159,14 @@ impl<T: Send + 'static> Workers<T> {
                 threads,
                 submitter,
             },
+            event: AuditEvent::default(),
         }
     }
 
     /// Processes a chunk; waits while too many are outstanding.
     pub fn process(&mut self, chunk: Chunk, attached: T) {
         match &mut self.mode {
-            Mode::Inline(submit) => submit(chunk.process(&self.ctx), attached),
+            Mode::Inline(submit) => submit(chunk.process(&self.ctx, &mut self.event), attached),
             Mode::Pool { jobs, order, .. } => {
                 let (done, records) = sync_channel(1);
                 // The slot first: the submitter waits for chunks in the order of their slots.
@@ -193,8 +197,8 @@ impl<T: Send + 'static> Workers<T> {
 }
 
 fn submit_in_order<T>(
-    order: Receiver<(Receiver<Vec<LogRecord>>, T)>,
-    mut submit: impl FnMut(Vec<LogRecord>, T),
+    order: Receiver<(Receiver<EncodedRecords>, T)>,
+    mut submit: impl FnMut(EncodedRecords, T),
     source: &str,
 ) {
     for (records, attached) in order {
@@ -203,7 +207,7 @@ fn submit_in_order<T>(
                 source,
                 "A worker stopped while processing a chunk of lines; its records are lost (counted as received, not accepted)."
             );
-            Vec::new()
+            EncodedRecords::new()
         });
         submit(records, attached);
     }

@@ -39,11 +39,12 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::catalog::is_activity_form;
+use crate::event::AuditEvent;
+use crate::otel::encode::EncodedRecords;
 use crate::pipeline::ack::{Delivery, Receipt};
 use crate::pipeline::config::AuditLogApiSourceConfig;
 use crate::pipeline::dedup::IdClaim;
 use crate::pipeline::ingest::{SourceContext, Verdict};
-use opentelemetry_proto::tonic::logs::v1::LogRecord;
 
 use super::SourceError;
 use checkpoint::{parse_time, CheckpointFile, Position};
@@ -133,9 +134,9 @@ trait Feed {
     fn name(&self) -> &str;
     fn shutdown(&self) -> &CancellationToken;
     fn received(&self, n: u64);
-    fn event(&self, bytes: &[u8], position: u64) -> Verdict;
+    fn event(&self, bytes: &[u8], position: u64, out: &mut EncodedRecords) -> Verdict;
     fn reject_with(&self, kind: &'static str, message: &str, position: u64, input: &[u8]);
-    fn submit(&self, records: Vec<LogRecord>) -> impl std::future::Future<Output = Receipt> + Send;
+    fn submit(&self, records: EncodedRecords) -> impl std::future::Future<Output = Receipt> + Send;
     fn release(&self, claim: Option<IdClaim>);
 }
 
@@ -149,13 +150,14 @@ impl Feed for SourceContext {
     fn received(&self, n: u64) {
         SourceContext::received(self, n)
     }
-    fn event(&self, bytes: &[u8], position: u64) -> Verdict {
-        SourceContext::event(self, bytes, position)
+    fn event(&self, bytes: &[u8], position: u64, out: &mut EncodedRecords) -> Verdict {
+        let mut event = AuditEvent::default();
+        SourceContext::event(self, bytes, position, &mut event, out)
     }
     fn reject_with(&self, kind: &'static str, message: &str, position: u64, input: &[u8]) {
         SourceContext::reject_with(self, kind, message, position, input)
     }
-    fn submit(&self, records: Vec<LogRecord>) -> impl std::future::Future<Output = Receipt> + Send {
+    fn submit(&self, records: EncodedRecords) -> impl std::future::Future<Output = Receipt> + Send {
         SourceContext::submit(self, records)
     }
     fn release(&self, claim: Option<IdClaim>) {
@@ -667,7 +669,7 @@ impl<P: Pages, F: Feed> Poller<P, F> {
         emitted: &mut Position,
         seen: &mut HashSet<String>,
     ) -> Pending {
-        let mut records = Vec::with_capacity(page.nodes.len());
+        let mut records = EncodedRecords::new();
         let mut claims = Vec::with_capacity(page.nodes.len());
         for node in page.nodes {
             let key = node_key(&node);
@@ -688,11 +690,8 @@ impl<P: Pages, F: Feed> Poller<P, F> {
                 );
                 continue;
             };
-            match self.feed.event(&bytes, self.node_no) {
-                Verdict::Record(r, c) => {
-                    records.push(r);
-                    claims.push(c);
-                }
+            match self.feed.event(&bytes, self.node_no, &mut records) {
+                Verdict::Record(c) => claims.push(c),
                 Verdict::Duplicate | Verdict::Rejected(_) => {}
             }
             emitted.advance(t, &id);
@@ -813,16 +812,17 @@ mod tests {
             &self.stop
         }
         fn received(&self, _: u64) {}
-        fn event(&self, bytes: &[u8], _: u64) -> Verdict {
+        fn event(&self, bytes: &[u8], _: u64, out: &mut EncodedRecords) -> Verdict {
             let v: Value = serde_json::from_slice(bytes).unwrap();
             let id = v["data"]["id"].as_str().unwrap().to_owned();
             self.st.lock().unwrap().current.push(id);
-            Verdict::Record(LogRecord::default(), None)
+            out.push_with(|_| {});
+            Verdict::Record(None)
         }
         fn reject_with(&self, _: &'static str, _: &str, _: u64, _: &[u8]) {
             panic!("nothing is rejected here");
         }
-        fn submit(&self, _: Vec<LogRecord>) -> impl std::future::Future<Output = Receipt> + Send {
+        fn submit(&self, _: EncodedRecords) -> impl std::future::Future<Output = Receipt> + Send {
             let mut st = self.st.lock().unwrap();
             let ck = std::fs::read(&self.checkpoint)
                 .ok()

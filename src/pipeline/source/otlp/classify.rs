@@ -53,8 +53,11 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::catalog::Category;
+use crate::event::{AuditEvent, ParseError, ParseOptions};
 use crate::otel::attr;
+use crate::otel::encode::SenderTrace;
 use crate::otel::proto::{any_to_json, json_to_any};
+use crate::otel::wire::{Fields, WireError, WireValue};
 use crate::redact::{AttributeVerdict, EventScope, RedactionSummary, Redactor};
 
 /// What a record is; see the [module docs](self).
@@ -91,6 +94,138 @@ pub fn classify(rec: &LogRecord) -> Kind<'_> {
             ))
         }
         _ => Kind::Other,
+    }
+}
+
+/// What an encoded record is, read from its bytes without decoding it: most records the
+/// sidecar receives are audit events in a string body, which go straight to the parser.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RawKind<'a> {
+    /// A record audit-otel mapped already.
+    Mapped,
+    /// A string body that may hold an audit event: the text, and the record's trace context.
+    Text(&'a str, Option<SenderTrace>),
+    /// Anything else (decode the record to know more).
+    Other,
+}
+
+/// Says what an encoded `LogRecord` is (as [`classify`] would, up to the parsing of a string
+/// body: see [`read_audit_text`]).
+pub fn classify_raw(record: &[u8]) -> Result<RawKind<'_>, WireError> {
+    let mut body = None;
+    let (mut trace_id, mut span_id, mut flags): (&[u8], &[u8], u32) = (&[], &[], 0);
+    let (mut category, mut activity) = (false, false);
+    for f in Fields::new(record) {
+        match f? {
+            (5, WireValue::Bytes(b)) => body = Some(b),
+            (6, WireValue::Bytes(kv)) => {
+                if let Some((key, value)) = string_attribute(kv)? {
+                    if key == attr::CATEGORY.as_bytes() {
+                        category = std::str::from_utf8(value)
+                            .ok()
+                            .and_then(category_of)
+                            .is_some();
+                    } else if key == attr::ACTIVITY_TYPE.as_bytes() {
+                        activity = true;
+                    }
+                }
+            }
+            (8, WireValue::Fixed32(f)) => flags = f,
+            (9, WireValue::Bytes(t)) => trace_id = t,
+            (10, WireValue::Bytes(s)) => span_id = s,
+            _ => {}
+        }
+    }
+    if category && activity {
+        return Ok(RawKind::Mapped);
+    }
+    let Some(body) = body else {
+        return Ok(RawKind::Other);
+    };
+    // A string body: `AnyValue` with only its field 1 (the last one wins, as in prost).
+    let mut text = None;
+    for f in Fields::new(body) {
+        match f? {
+            (1, WireValue::Bytes(s)) => text = Some(s),
+            _ => text = None,
+        }
+    }
+    let Some(text) = text else {
+        return Ok(RawKind::Other);
+    };
+    // prost would refuse a string that is not UTF-8: so does this reading.
+    let text = std::str::from_utf8(text).map_err(|_| WireError)?;
+    if text.trim_start().starts_with('{') {
+        Ok(RawKind::Text(
+            text,
+            SenderTrace::from_ids(trace_id, span_id, flags),
+        ))
+    } else {
+        Ok(RawKind::Other)
+    }
+}
+
+/// A key and a string value, as bytes.
+type StringAttribute<'a> = (&'a [u8], &'a [u8]);
+
+/// A `KeyValue` whose value is a string: its key and the string.
+fn string_attribute(kv: &[u8]) -> Result<Option<StringAttribute<'_>>, WireError> {
+    let (mut key, mut value) = (None, None);
+    for f in Fields::new(kv) {
+        match f? {
+            (1, WireValue::Bytes(k)) => key = Some(k),
+            (2, WireValue::Bytes(v)) => {
+                value = None;
+                for g in Fields::new(v) {
+                    if let (1, WireValue::Bytes(s)) = g? {
+                        value = Some(s);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(key.zip(value))
+}
+
+/// What a string body that starts with `{` is.
+#[derive(Debug, PartialEq)]
+pub enum TextKind {
+    /// An audit event: parsed into the caller's event, or why it is malformed.
+    Event(Result<(), ParseError>),
+    /// Not an audit event.
+    Other,
+}
+
+/// Reads a string body into `event` and says whether it is an audit event, with the rules of
+/// [`classify`]: a JSON object with the envelope's top-level keys is one (well formed or not,
+/// as the envelope checks decide); text that is not valid JSON but mentions those keys is a
+/// malformed one. The text is parsed once, for both questions.
+pub fn read_audit_text(text: &str, event: &mut AuditEvent, options: ParseOptions) -> TextKind {
+    match event.parse_json_in_place(text.as_bytes(), options) {
+        Ok(()) => {
+            let doc = event.doc();
+            let keys = EnvelopeKeys::of(doc.children(0).map(|c| doc.key(c)));
+            if keys.is_envelope() {
+                TextKind::Event(event.locate_envelope())
+            } else {
+                TextKind::Other
+            }
+        }
+        Err(e @ ParseError::TooLarge { .. }) => {
+            if looks_like_audit_text(text) {
+                TextKind::Event(Err(e))
+            } else {
+                TextKind::Other
+            }
+        }
+        Err(e) => {
+            if mentions_envelope_keys(text) {
+                TextKind::Event(Err(e))
+            } else {
+                TextKind::Other
+            }
+        }
     }
 }
 
@@ -352,11 +487,14 @@ fn looks_like_audit_text(s: &str) -> bool {
     match serde_json::from_str::<EnvelopeKeys>(t) {
         Ok(keys) => keys.is_envelope(),
         // Not valid JSON: judge by the key names it mentions.
-        Err(_) => {
-            (t.contains("\"type\"") && (t.contains("\"context\"") || t.contains("\"payload\"")))
-                || t.contains("\"activityType\"")
-        }
+        Err(_) => mentions_envelope_keys(t),
     }
+}
+
+/// Whether text mentions the envelope's key names (for text that is not valid JSON).
+fn mentions_envelope_keys(t: &str) -> bool {
+    (t.contains("\"type\"") && (t.contains("\"context\"") || t.contains("\"payload\"")))
+        || t.contains("\"activityType\"")
 }
 
 /// Which envelope keys an object has at its top level.

@@ -49,13 +49,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+    ExportLogsPartialSuccess, ExportLogsServiceResponse,
 };
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use super::SourceError;
+use crate::otel::wire;
 use crate::pipeline::config::{NonAudit, OtlpSourceConfig};
 use crate::pipeline::ingest::SourceContext;
 use crate::pipeline::stats::add;
@@ -71,10 +73,12 @@ const BUSY_MESSAGE: &str =
 const INTERNAL_MESSAGE: &str = "the processor failed to handle the request";
 
 /// Why a request was not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Refused {
     /// No room in the pipeline in time: retry later.
     Busy,
+    /// Not a valid `ExportLogsServiceRequest` (the message names what, never values).
+    Undecodable(String),
     /// The request's processing failed (a bug): not retryable by design, logged.
     Internal,
 }
@@ -112,10 +116,13 @@ impl Receiver {
     /// pipeline within `accept_timeout_ms`. `transport` names the transport in logs.
     pub(crate) async fn export(
         self: &Arc<Self>,
-        req: ExportLogsServiceRequest,
+        raw: Bytes,
         transport: &'static str,
     ) -> Result<ExportLogsServiceResponse, Refused> {
-        let n = request::count_records(&req);
+        let n = match wire::request(&raw) {
+            Ok(view) => request::count_records(&view),
+            Err(e) => return Err(self.undecodable(transport, e.to_string())),
+        };
         if n == 0 {
             return Ok(ExportLogsServiceResponse::default());
         }
@@ -130,13 +137,14 @@ impl Receiver {
         let prepared = {
             let this = self.clone();
             tokio::task::spawn_blocking(move || {
-                request::prepare(&this.ctx, this.non_audit, req, first)
+                request::prepare(&this.ctx, this.non_audit, &raw, first)
             })
             .await
         };
         drop(slot);
         let prepared = match prepared {
-            Ok(p) => p,
+            Ok(Ok(p)) => p,
+            Ok(Err(e)) => return Err(self.undecodable(transport, e.to_string())),
             Err(e) => {
                 // Not the panic's message: it could quote data.
                 tracing::error!(
@@ -192,6 +200,18 @@ impl Receiver {
 }
 
 impl Receiver {
+    /// Counts and logs a request that does not decode.
+    fn undecodable(&self, transport: &'static str, message: String) -> Refused {
+        add(&self.ctx.stats().refused_requests, 1);
+        tracing::warn!(
+            source = self.ctx.name(),
+            transport,
+            reason = "undecodable",
+            "Refused an OTLP request."
+        );
+        Refused::Undecodable(message)
+    }
+
     /// Counts and logs a request answered with "retry later".
     fn busy(&self, transport: &'static str, records: u64, handed_over: usize, batches: usize) {
         add(&self.ctx.stats().refused_requests, 1);
@@ -313,6 +333,7 @@ mod tests {
     use crate::pipeline::dedup::DedupWindow;
     use crate::pipeline::ingest::Shared;
     use crate::pipeline::stats::{get, SourceStats};
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
     use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
     use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
     use opentelemetry_proto::tonic::resource::v1::Resource;
@@ -383,8 +404,10 @@ mod tests {
         }
     }
 
-    fn request(resource_name: &str, records: Vec<LogRecord>) -> ExportLogsServiceRequest {
-        ExportLogsServiceRequest {
+    /// An encoded request, as the servers hand it over.
+    fn request(resource_name: &str, records: Vec<LogRecord>) -> Bytes {
+        use prost::Message;
+        let req = ExportLogsServiceRequest {
             resource_logs: vec![ResourceLogs {
                 resource: Some(Resource {
                     attributes: vec![KeyValue {
@@ -402,7 +425,8 @@ mod tests {
                 }],
                 schema_url: String::new(),
             }],
-        }
+        };
+        Bytes::from(req.encode_to_vec())
     }
 
     fn cfg(non_audit: NonAudit) -> OtlpSourceConfig {
@@ -437,7 +461,7 @@ mod tests {
             text("plain two"),
             text(&event), // a re-delivery
         ];
-        let p = request::prepare(&ctx, NonAudit::Pass, request("shop", records), 1);
+        let p = request::prepare(&ctx, NonAudit::Pass, &request("shop", records), 1).unwrap();
         let kinds: Vec<(Option<()>, usize)> = p
             .batches
             .iter()
@@ -464,11 +488,46 @@ mod tests {
         let p = request::prepare(
             &ctx,
             NonAudit::Drop,
-            request("shop", vec![text("a"), text("b")]),
+            &request("shop", vec![text("a"), text("b")]),
             1,
-        );
+        )
+        .unwrap();
         assert!(p.batches.is_empty());
         assert_eq!(get(&ctx.stats().non_audit_dropped), 2);
+    }
+
+    #[tokio::test]
+    async fn an_undecodable_request_is_refused_and_its_claims_given_back() {
+        let ctx = context();
+        let rx = Arc::new(Receiver::new(&cfg(NonAudit::Pass), ctx.clone()));
+        let mut g = Generator::new(GeneratorOptions::default());
+        let mut line = Vec::new();
+        g.write_line(&mut line);
+        let event = String::from_utf8(line).unwrap();
+        // A valid request with a garbage record appended after the event's.
+        let mut raw = request("shop", vec![text(&event)]).to_vec();
+        let mut bad = request("shop", vec![]).to_vec();
+        bad.extend_from_slice(&[0x0a, 0x03, 0x12, 0x01, 0x12]);
+        raw.extend_from_slice(&bad);
+        let e = rx.export(Bytes::from(raw), "test").await.unwrap_err();
+        assert!(
+            matches!(e, Refused::Undecodable(ref m) if m.contains("ExportLogsServiceRequest") || m.contains("protobuf")),
+            "{e:?}"
+        );
+        assert_eq!(get(&ctx.stats().refused_requests), 1);
+        assert_eq!(get(&ctx.stats().accepted), 0);
+        // The event's id was given back: the corrected request is no duplicate.
+        rx.export(request("shop", vec![text(&event)]), "test")
+            .await
+            .unwrap();
+        assert_eq!(get(&ctx.stats().duplicates), 0);
+        assert_eq!(get(&ctx.stats().accepted), 1);
+        assert_eq!(
+            rx.export(Bytes::from_static(b"\xff\xff\xff"), "test")
+                .await
+                .map(|_| ()),
+            Err(Refused::Undecodable("invalid protobuf message".into()))
+        );
     }
 
     #[tokio::test]

@@ -1,6 +1,8 @@
 //! One export request → batches for the pipeline, in the request's order.
 //!
-//! Records are moved out of the request, classified ([`super::classify`]) and turned into
+//! The request is read where it lies ([`crate::otel::wire`]): an audit event in a string body
+//! goes from the request's bytes to the parser, and only records that pass through are decoded
+//! into prost messages. Records are classified ([`super::classify`]) and turned into
 //! [`RecordBatch`]es: a run of consecutive records of the same kind under the same resource
 //! (and scope) is one batch, and a new batch starts whenever that changes, so that the sinks
 //! receive the records in the order they were sent.
@@ -24,17 +26,21 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::resource::v1::Resource;
+use prost::Message;
 
-use super::classify::{self, Kind};
+use super::classify::{self, Kind, RawKind, TextKind};
+use crate::event::{AuditEvent, ParseOptions};
+use crate::otel::encode::{EncodedRecords, SenderTrace};
+use crate::otel::wire::{self, ResourceLogsView};
 use crate::pipeline::config::NonAudit;
 use crate::pipeline::dedup::IdClaim;
 use crate::pipeline::ingest::{SourceContext, Verdict};
 use crate::pipeline::sink::RecordBatch;
 use crate::pipeline::stats::add;
+use crate::redact::Redactor;
 
 /// A request, ready to submit.
 #[derive(Debug, Default)]
@@ -56,76 +62,76 @@ impl Prepared {
     }
 }
 
-/// The number of log records in a request.
-pub fn count_records(req: &ExportLogsServiceRequest) -> u64 {
-    req.resource_logs
-        .iter()
-        .flat_map(|rl| &rl.scope_logs)
-        .map(|sl| sl.log_records.len() as u64)
-        .sum()
+/// The request is not a valid `ExportLogsServiceRequest` (its structure or one of its records
+/// does not decode). Nothing of it was submitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the body is not a protobuf ExportLogsServiceRequest: {0}")]
+pub struct Undecodable(String);
+
+/// The number of log records in a request read by [`wire::request`].
+pub fn count_records(request: &[ResourceLogsView<'_>]) -> u64 {
+    request.iter().map(|rl| rl.record_count() as u64).sum()
 }
 
-/// Classifies, maps and redacts every record of `req`. Record `i` (0-based, in request order)
-/// is at position `first_position + i` in logs and dead letters. Counts what it received,
-/// dropped and rejected; submitting is the caller's.
+/// Classifies, maps and redacts every record of the encoded request `raw`, read where it lies:
+/// an audit event in a string body goes from the request's bytes to the parser; only other
+/// records are decoded. Record `i` (0-based, in request order) is at position
+/// `first_position + i` in logs and dead letters. Counts what it received, dropped and
+/// rejected; submitting is the caller's.
 pub fn prepare(
     ctx: &SourceContext,
     non_audit: NonAudit,
-    req: ExportLogsServiceRequest,
+    raw: &[u8],
     first_position: u64,
-) -> Prepared {
-    ctx.received(count_records(&req));
-    let redactor = ctx.core().redactor();
-    let mut out = Runs::default();
-    let mut rejected = 0u64;
-    let mut rejected_kinds = BTreeMap::new();
-    let mut dropped = 0u64;
-    let mut redactions = 0usize;
+) -> Result<Prepared, Undecodable> {
+    let request = wire::request(raw).map_err(|e| Undecodable(e.to_string()))?;
+    ctx.received(count_records(&request));
+    let mut work = Work {
+        ctx,
+        non_audit,
+        redactor: ctx.core().redactor(),
+        options: ctx.core().parse_options(),
+        out: Runs::default(),
+        rejected: 0,
+        rejected_kinds: BTreeMap::new(),
+        dropped: 0,
+        redactions: 0,
+        event: AuditEvent::default(),
+    };
     let mut position = first_position;
-    for rl in req.resource_logs {
-        let resource = match rl.resource {
-            Some(mut r) => {
-                redactions += classify::redact_app_attributes(redactor, &mut r.attributes).changed;
-                Arc::new(r)
-            }
-            None => ctx.resource().clone(),
-        };
-        for sl in rl.scope_logs {
-            let scope = Arc::new(sl.scope.unwrap_or_default());
-            for mut rec in sl.log_records {
-                let pos = position;
-                position += 1;
-                let action = match classify::classify(&rec) {
-                    Kind::AuditEvent(bytes) => Action::Event(ctx.event(&bytes, pos)),
-                    Kind::Mapped => Action::Mapped,
-                    Kind::Other if non_audit == NonAudit::Drop => {
-                        dropped += 1;
-                        continue;
-                    }
-                    Kind::Other => Action::Other,
+    let done = (|| {
+        for rl in &request {
+            let resource = match rl.resource {
+                Some(b) => {
+                    let mut r = Resource::decode(b).map_err(undecodable)?;
+                    work.redactions +=
+                        classify::redact_app_attributes(work.redactor, &mut r.attributes).changed;
+                    Arc::new(r)
+                }
+                None => ctx.resource().clone(),
+            };
+            for sl in &rl.scopes {
+                let scope = match sl.scope {
+                    Some(b) => InstrumentationScope::decode(b).map_err(undecodable)?,
+                    None => InstrumentationScope::default(),
                 };
-                match action {
-                    Action::Event(Verdict::Record(mut mapped, claim)) => {
-                        classify::carry_trace_context(&mut mapped, &mut rec);
-                        out.push(Key::Mapped, &resource, &scope, mapped, claim);
-                    }
-                    Action::Event(Verdict::Duplicate) => {}
-                    Action::Event(Verdict::Rejected(kind)) => {
-                        rejected += 1;
-                        *rejected_kinds.entry(kind).or_default() += 1;
-                    }
-                    Action::Mapped => {
-                        redactions += classify::redact_mapped(redactor, &mut rec);
-                        out.push(Key::Passed, &resource, &scope, rec, None);
-                    }
-                    Action::Other => {
-                        redactions += classify::redact_other(redactor, &mut rec);
-                        out.push(Key::Passed, &resource, &scope, rec, None);
-                    }
+                let scope = Arc::new(scope);
+                for record in &sl.records {
+                    work.record(record, position, &resource, &scope)?;
+                    position += 1;
                 }
             }
         }
-    }
+        Ok(())
+    })();
+    let Work {
+        out,
+        rejected,
+        rejected_kinds,
+        dropped,
+        redactions,
+        ..
+    } = work;
     if dropped > 0 {
         add(&ctx.stats().non_audit_dropped, dropped);
     }
@@ -136,23 +142,142 @@ pub fn prepare(
             .fetch_add(redactions as u64, std::sync::atomic::Ordering::Relaxed);
     }
     let (batches, claims) = out.finish(ctx);
-    Prepared {
+    if let Err(e) = done {
+        // Nothing is submitted: the dedup claims go back, so that a corrected retry is no
+        // duplicate.
+        for claim in claims.into_iter().flatten() {
+            ctx.release(Some(claim));
+        }
+        return Err(e);
+    }
+    Ok(Prepared {
         batches,
         claims,
         rejected,
         rejected_kinds,
-    }
+    })
 }
 
-/// What to do with one record (short-lived, on the stack).
-#[allow(clippy::large_enum_variant)]
-enum Action {
-    /// It was an audit event; the core's verdict.
-    Event(Verdict),
-    /// Re-redact and pass.
-    Mapped,
-    /// Redact and pass.
-    Other,
+fn undecodable(e: prost::DecodeError) -> Undecodable {
+    // prost's messages name message types, fields and wire types, never values.
+    Undecodable(e.to_string())
+}
+
+/// One request's records being prepared.
+struct Work<'c> {
+    ctx: &'c SourceContext,
+    non_audit: NonAudit,
+    redactor: &'c Redactor,
+    options: ParseOptions,
+    out: Runs,
+    rejected: u64,
+    rejected_kinds: BTreeMap<&'static str, u64>,
+    dropped: u64,
+    redactions: usize,
+    /// The parser's buffers, reused for every event of the request.
+    event: AuditEvent,
+}
+
+impl Work<'_> {
+    fn record(
+        &mut self,
+        record: &[u8],
+        position: u64,
+        resource: &Arc<Resource>,
+        scope: &Arc<InstrumentationScope>,
+    ) -> Result<(), Undecodable> {
+        let kind = classify::classify_raw(record).map_err(|e| Undecodable(e.to_string()))?;
+        match kind {
+            RawKind::Mapped => {
+                let mut rec = LogRecord::decode(record).map_err(undecodable)?;
+                self.redactions += classify::redact_mapped(self.redactor, &mut rec);
+                self.out
+                    .run(Key::Passed, resource, scope)
+                    .records
+                    .push_record(&rec);
+            }
+            RawKind::Text(text, trace) => {
+                match classify::read_audit_text(text, &mut self.event, self.options) {
+                    TextKind::Event(Ok(())) => {
+                        let run = self.out.run(Key::Mapped, resource, scope);
+                        if let Verdict::Record(claim) =
+                            self.ctx
+                                .parsed_with(&mut self.event, trace, &mut run.records)
+                        {
+                            run.claims.extend(claim);
+                        }
+                    }
+                    TextKind::Event(Err(e)) => {
+                        self.ctx.reject_unseen(&e, position, text.as_bytes());
+                        self.rejected(e.kind());
+                    }
+                    TextKind::Other => self.other(record, resource, scope)?,
+                }
+            }
+            RawKind::Other => {
+                let rec = LogRecord::decode(record).map_err(undecodable)?;
+                match classify::classify(&rec) {
+                    // A kvlist body holding an envelope.
+                    Kind::AuditEvent(bytes) => {
+                        let trace = SenderTrace::from_ids(&rec.trace_id, &rec.span_id, rec.flags);
+                        let run = self.out.run(Key::Mapped, resource, scope);
+                        match self.ctx.event_with(
+                            &bytes,
+                            position,
+                            trace,
+                            &mut self.event,
+                            &mut run.records,
+                        ) {
+                            Verdict::Record(claim) => run.claims.extend(claim),
+                            Verdict::Duplicate => {}
+                            Verdict::Rejected(kind) => self.rejected(kind),
+                        }
+                    }
+                    Kind::Mapped | Kind::Other => self.pass(rec, resource, scope),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn rejected(&mut self, kind: &'static str) {
+        self.rejected += 1;
+        *self.rejected_kinds.entry(kind).or_default() += 1;
+    }
+
+    /// A record that is not an audit event, still encoded.
+    fn other(
+        &mut self,
+        record: &[u8],
+        resource: &Arc<Resource>,
+        scope: &Arc<InstrumentationScope>,
+    ) -> Result<(), Undecodable> {
+        if self.non_audit == NonAudit::Drop {
+            self.dropped += 1;
+            return Ok(());
+        }
+        let rec = LogRecord::decode(record).map_err(undecodable)?;
+        self.pass(rec, resource, scope);
+        Ok(())
+    }
+
+    /// A record that is not an audit event: redacted and passed, or dropped.
+    fn pass(
+        &mut self,
+        mut rec: LogRecord,
+        resource: &Arc<Resource>,
+        scope: &Arc<InstrumentationScope>,
+    ) {
+        if self.non_audit == NonAudit::Drop {
+            self.dropped += 1;
+            return;
+        }
+        self.redactions += classify::redact_other(self.redactor, &mut rec);
+        self.out
+            .run(Key::Passed, resource, scope)
+            .records
+            .push_record(&rec);
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +292,7 @@ struct Run {
     key: Key,
     resource: Arc<Resource>,
     scope: Arc<InstrumentationScope>,
-    records: Vec<LogRecord>,
+    records: EncodedRecords,
     claims: Vec<IdClaim>,
 }
 
@@ -178,40 +303,43 @@ struct Runs {
 }
 
 impl Runs {
-    fn push(
+    /// The run a record of this kind, resource and scope goes to: the current one, or a new
+    /// one.
+    fn run(
         &mut self,
         key: Key,
         resource: &Arc<Resource>,
         scope: &Arc<InstrumentationScope>,
-        rec: LogRecord,
-        claim: Option<IdClaim>,
-    ) {
-        let same = self.current.as_ref().is_some_and(|r| {
+    ) -> &mut Run {
+        let fits = |r: &Run| {
             r.key == key
                 && Arc::ptr_eq(&r.resource, resource)
                 // Mapped records all get audit-otel's scope, whatever the sender's was.
                 && (key == Key::Mapped || Arc::ptr_eq(&r.scope, scope))
-        });
-        if !same {
-            self.done.extend(self.current.take());
-            self.current = Some(Run {
-                key,
-                resource: resource.clone(),
-                scope: scope.clone(),
-                records: Vec::new(),
-                claims: Vec::new(),
-            });
+        };
+        if !self.current.as_ref().is_some_and(fits) {
+            // A run left empty (its events were rejected) is no run.
+            if let Some(r) = self.current.take().filter(|r| !r.records.is_empty()) {
+                self.done.push(r);
+            }
+            if self.done.last().is_some_and(fits) {
+                self.current = self.done.pop();
+            }
         }
-        if let Some(run) = self.current.as_mut() {
-            run.records.push(rec);
-            run.claims.extend(claim);
-        }
+        self.current.get_or_insert_with(|| Run {
+            key,
+            resource: resource.clone(),
+            scope: scope.clone(),
+            records: EncodedRecords::new(),
+            claims: Vec::new(),
+        })
     }
 
     fn finish(mut self, ctx: &SourceContext) -> (Vec<RecordBatch>, Vec<Vec<IdClaim>>) {
         self.done.extend(self.current.take());
         self.done
             .into_iter()
+            .filter(|r| !r.records.is_empty())
             .map(|r| {
                 let scope = match r.key {
                     Key::Mapped => None,

@@ -1,18 +1,23 @@
-//! A strict JSON reader: like `serde_json::from_slice::<Value>`, but a duplicate key in an
+//! The reference reader: like `serde_json::from_slice::<Value>`, but a duplicate key in an
 //! object is an error instead of a silent overwrite (which would drop data). Nesting depth is
 //! bounded by serde_json's recursion limit (128), so hostile input cannot overflow the stack.
+//!
+//! [`super::Doc::parse`] reads documents with its own parser, which accepts exactly what this
+//! one accepts (the tests hold them to it). This one says *why* an input is not JSON: when the
+//! fast parser refuses an input, this reader runs on it for `serde_json`'s message, line and
+//! column.
 
 use std::fmt;
 
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::ParseError;
+use super::JsonError;
 
 /// Reads one JSON document. The bytes are checked as UTF-8 once, as a whole (the fast path of
 /// `str::from_utf8`), so the reader does not check each string again; input that is not UTF-8
 /// is read byte-wise, for serde_json's error with its line and column.
-pub(super) fn from_slice(bytes: &[u8]) -> Result<Value, ParseError> {
+pub(crate) fn from_slice(bytes: &[u8]) -> Result<Value, JsonError> {
     match std::str::from_utf8(bytes) {
         Ok(text) => read(serde_json::Deserializer::from_str(text)),
         Err(_) => read(serde_json::Deserializer::from_slice(bytes)),
@@ -21,10 +26,10 @@ pub(super) fn from_slice(bytes: &[u8]) -> Result<Value, ParseError> {
 
 fn read<'de, R: serde_json::de::Read<'de>>(
     mut de: serde_json::Deserializer<R>,
-) -> Result<Value, ParseError> {
+) -> Result<Value, JsonError> {
     StrictValue::deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v.0))
-        .map_err(|e| ParseError::InvalidJson {
+        .map_err(|e| JsonError {
             reason: reason(&e),
             line: e.line(),
             column: e.column(),
